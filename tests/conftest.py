@@ -1,0 +1,7 @@
+"""Shared pytest set-up: fixtures live in tests/fixtures, one module per component."""
+
+pytest_plugins = [
+    "tests.fixtures.sandbox",
+    "tests.fixtures.proxy",
+    "tests.fixtures.node",
+]
