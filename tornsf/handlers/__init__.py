@@ -1,0 +1,1 @@
+"""Request handlers of the proxy, one module per concept."""

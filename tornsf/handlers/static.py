@@ -1,0 +1,5 @@
+"""Routes of the static handlers (placeholder until implemented)."""
+
+
+def static_routes(settings):
+    return []
