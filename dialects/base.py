@@ -5,13 +5,20 @@ It does no I/O: the handlers make every Salesforce call and hand the results
 to the dialect, which returns status, headers and body bytes.  List responses
 stream: ``list_start`` once, ``list_record`` per record as pages arrive, then
 ``list_end``.
+
+Besides the contract classes, this module has the helpers every dialect uses:
+the common list arguments (``parse_list_arguments``), cursors made from
+Salesforce's ``nextRecordsUrl`` (``cursor_from_next_url``), links back to the
+proxy (``collection_path``/``record_path``) and ``strip_attributes``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any, Mapping, Optional
+from urllib.parse import quote, urlencode
 
 
 @dataclasses.dataclass
@@ -69,7 +76,9 @@ class ListInfo:
     total_size: int
     # Records written so far; final in ``list_end``.
     returned: int = 0
-    # The relative ``nextRecordsUrl`` still to fetch, or None when done.
+    # The relative ``nextRecordsUrl`` still to fetch, or None when done.  In
+    # ``list_start`` the handler sets it only when it will not fetch further
+    # pages itself (no autoFetch), so headers such as ``Link`` stay true.
     next_records_url: Optional[str] = None
     done: bool = True
 
@@ -99,13 +108,14 @@ class Problem:
 class DialectError(Exception):
     """Raised by a dialect to reject a request (bad body, wrong media type)."""
 
-    def __init__(self, status: int, code: str, message: str, fields: Optional[list[str]] = None):
+    def __init__(self, status: int, code: str, message: str, fields: Optional[list[str]] = None,
+                 parameter: Optional[str] = None):
         super().__init__(message)
-        self.problem = Problem(
-            status=status,
-            errors=[{"errorCode": code, "message": message, "fields": fields or []}],
-            source="proxy",
-        )
+        error: dict[str, Any] = {"errorCode": code, "message": message, "fields": fields or []}
+        if parameter:
+            # The query argument at fault (``filter[Name]``), for JSON:API's source.parameter.
+            error["parameter"] = parameter
+        self.problem = Problem(status=status, errors=[error], source="proxy")
 
 
 JSON_TYPE = "application/json; charset=UTF-8"
@@ -116,6 +126,138 @@ def dump_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+# Query arguments with a meaning of their own, never read as field filters
+# (compared in lower case).  ``_`` is jQuery's cache buster.
+RESERVED_ARGUMENTS = frozenset({
+    "query", "q", "autofetch", "maxfetch", "queryall", "dialect", "login_server", "_",
+    "fields", "sort", "limit", "offset", "cursor", "ids[]", "include",
+})
+
+# Salesforce error codes about the values of a record's fields: Ember and
+# JSON:API clients expect them as 422 with a pointer per field.
+FIELD_ERROR_CODES = frozenset({
+    "REQUIRED_FIELD_MISSING", "FIELD_CUSTOM_VALIDATION_EXCEPTION", "STRING_TOO_LONG",
+    "INVALID_EMAIL_ADDRESS", "DUPLICATE_VALUE", "DUPLICATES_DETECTED",
+    "INVALID_FIELD_FOR_INSERT_UPDATE", "JSON_PARSER_ERROR", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    "INVALID_TYPE_ON_FIELD_IN_RECORD", "NUMBER_OUTSIDE_VALID_RANGE", "FIELD_INTEGRITY_EXCEPTION",
+    "INVALID_CROSS_REFERENCE_KEY", "FIELD_FILTER_VALIDATION_EXCEPTION", "MALFORMED_ID",
+    "duplicate_field",
+})
+
+_FILTER_ARGUMENT = re.compile(r"^filter\[([^\]]+)\]$")
+_QUERY_LOCATOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_NEXT_RECORDS_URL = re.compile(r"^/services/data/v\d+\.\d+/query/([^/?#]+)$")
+
+
+def _integer_argument(arguments: Mapping[str, list[str]], name: str, code: str) -> Optional[int]:
+    values = arguments.get(name)
+    if not values:
+        return None
+    try:
+        return int(values[-1])
+    except ValueError:
+        raise DialectError(
+            400, code, "The %s argument must be a whole number, not '%s'." % (name, values[-1]), parameter=name,
+        ) from None
+
+
+def _split_list(values: list[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def parse_order(values: list[str]) -> list[tuple[str, bool]]:
+    """Parse ``sort=Name,-CreatedDate`` into ``[("Name", False), ("CreatedDate", True)]``."""
+    return [(item[1:], True) if item.startswith("-") else (item.lstrip("+"), False) for item in _split_list(values)]
+
+
+def parse_list_arguments(arguments: Mapping[str, list[str]]) -> ListRequest:
+    """Read the list arguments that every dialect accepts.
+
+    ``Field=value`` and ``filter[Field]=value`` filter by equality (repeat an
+    argument to accept several values; ``filter[id]`` and ``ids[]`` also take
+    comma-separated ids), ``fields=A,B`` selects, ``sort=A,-B`` orders,
+    ``limit``/``offset`` window the result and ``cursor`` continues an
+    earlier list.
+    """
+    request = ListRequest(
+        fields=_split_list(arguments.get("fields", [])),
+        order_by=parse_order(arguments.get("sort", [])),
+        limit=_integer_argument(arguments, "limit", "invalid_limit"),
+        offset=_integer_argument(arguments, "offset", "invalid_offset"),
+        cursor=(arguments.get("cursor") or [None])[-1],
+    )
+
+    for name, values in arguments.items():
+        match = _FILTER_ARGUMENT.match(name)
+        if match:
+            field = match.group(1)
+            if field.lower() == "id":
+                values = _split_list(values)
+            request.filters.extend((field, value) for value in values)
+        elif name == "ids[]":
+            request.filters.extend(("Id", value) for value in _split_list(values))
+        elif name.lower() not in RESERVED_ARGUMENTS:
+            request.filters.extend((name, value) for value in values)
+    return request
+
+
+def cursor_from_next_url(next_records_url: Optional[str]) -> Optional[str]:
+    """Return the query locator (``01gRO00000-500``) of a ``nextRecordsUrl``, or None."""
+    if not next_records_url:
+        return None
+    match = _NEXT_RECORDS_URL.match(next_records_url)
+    return match.group(1) if match else None
+
+
+def next_url_from_cursor(cursor: str, api_version: str) -> str:
+    """Return the Salesforce path that continues a list from ``cursor``.
+
+    Only a bare query locator is accepted, so a client's cursor can never name
+    another Salesforce resource.
+    """
+    if not _QUERY_LOCATOR.match(cursor):
+        raise DialectError(
+            400, "invalid_cursor",
+            "The cursor '%s' is not one this proxy returned: use the next link of the previous list." % cursor,
+            parameter="cursor",
+        )
+    return "/services/data/v%s/query/%s" % (api_version, cursor)
+
+
+def collection_path(ctx: RequestContext) -> str:
+    """Return the proxy path of the collection the client requested (``/api/accounts``)."""
+    return "%s/%s" % (ctx.base_path, quote(ctx.path_segment, safe=""))
+
+
+def record_path(ctx: RequestContext, record_id: str) -> str:
+    return "%s/%s" % (collection_path(ctx), quote(record_id, safe=""))
+
+
+def list_link(ctx: RequestContext, arguments: Mapping[str, str]) -> str:
+    """Return a link to the collection with ``arguments``, keeping a ``dialect`` argument."""
+    query = {}
+    if ctx.arguments.get("dialect"):
+        query["dialect"] = ctx.arguments["dialect"][-1]
+    query.update(arguments)
+    return collection_path(ctx) + "?" + urlencode(query)
+
+
+def strip_attributes(value: Any) -> Any:
+    """Return ``value`` without Salesforce's ``attributes`` members, at every depth."""
+    if isinstance(value, dict):
+        return {key: strip_attributes(item) for key, item in value.items() if key != "attributes"}
+    if isinstance(value, list):
+        return [strip_attributes(item) for item in value]
+    return value
+
+
+def is_field_error(ctx: Optional[RequestContext], problem: Problem) -> bool:
+    """Return True when ``problem`` rejects field values of a record being written."""
+    if ctx is None or ctx.method not in ("POST", "PUT", "PATCH") or problem.status != 400:
+        return False
+    return bool(problem.errors) and all(error.get("errorCode") in FIELD_ERROR_CODES for error in problem.errors)
+
+
 class Dialect:
     """Base class of every dialect.  Subclasses override what differs.
 
@@ -124,9 +266,22 @@ class Dialect:
     """
 
     name = ""
+    # Media type of the JSON bodies this dialect writes.
+    media_type = "application/json"
+    content_type = JSON_TYPE
     # Re-read the record after create and update and pass it to
     # ``created``/``updated``, for libraries that expect the fresh record.
     wants_record_after_write = False
+
+    @property
+    def wants_record_after_create(self) -> bool:
+        """Re-read the record after a create; defaults to ``wants_record_after_write``."""
+        return self.wants_record_after_write
+
+    @property
+    def wants_record_after_update(self) -> bool:
+        """Re-read the record after an update; defaults to ``wants_record_after_write``."""
+        return self.wants_record_after_write
 
     # -- requests ---------------------------------------------------------
 
@@ -146,8 +301,8 @@ class Dialect:
         return value
 
     def parse_list_request(self, ctx: RequestContext) -> ListRequest:
-        """Turn query arguments into a ListRequest (plain ``Field=value`` filters)."""
-        raise NotImplementedError
+        """Turn query arguments into a ListRequest; see ``parse_list_arguments``."""
+        return parse_list_arguments(ctx.arguments)
 
     # -- responses --------------------------------------------------------
 
@@ -166,9 +321,12 @@ class Dialect:
         return Reply(204)
 
     def list_start(self, ctx: RequestContext, info: ListInfo) -> Reply:
-        """Return status, headers and the body prefix of a list response."""
+        """Return status, headers and the body prefix of a list response.
+
+        Every dialect sends Salesforce's ``totalSize`` as ``X-Total-Count``.
+        """
         prefix = b'{"totalSize":%d,"records":[' % info.total_size
-        return Reply(200, prefix, {"Content-Type": JSON_TYPE})
+        return Reply(200, prefix, {"Content-Type": JSON_TYPE, "X-Total-Count": str(info.total_size)})
 
     def list_record(self, ctx: RequestContext, record: dict[str, Any], index: int) -> bytes:
         """Render one record of a list; ``index`` counts from 0 across pages."""
