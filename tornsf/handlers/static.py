@@ -1,5 +1,71 @@
-"""Routes of the static handlers (placeholder until implemented)."""
+"""The browser module ``/tornsf.js`` and the ``/demo`` page that uses it.
+
+``/tornsf.js`` is served to any page (it is public code; the data routes do
+the access control) with an ETag and a cache lifetime.  ``/tornsf.js?v=<hash>``,
+the URL that :func:`module_url` builds, is cached as immutable for a year.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import tornado.web
+
+STATIC_DIR = pathlib.Path(__file__).resolve().parent.parent / "static"
+MODULE_FILE = "tornsf.js"
+
+# Apps write the unversioned URL in their import statements.  A day's
+# lifetime lets a proxy upgrade reach browsers within a day, and after that
+# the ETag turns each revalidation into a 304.
+MODULE_MAX_AGE = 86400
+VERSIONED_MAX_AGE = 365 * 86400
 
 
-def static_routes(settings):
-    return []
+class ModuleHandler(tornado.web.StaticFileHandler):
+    """Serve ``tornsf.js`` as a JavaScript module that pages on any origin may import."""
+
+    def get_content_type(self) -> str:
+        # RFC 9239 names text/javascript; mimetypes varies between systems.
+        return "text/javascript; charset=UTF-8"
+
+    def get_cache_time(self, path: str, modified: Any, mime_type: str) -> int:
+        return VERSIONED_MAX_AGE if "v" in self.request.arguments else MODULE_MAX_AGE
+
+    def set_extra_headers(self, path: str) -> None:
+        # StaticFileHandler sets only "max-age=N"; "public" lets shared caches store the file too.
+        cache_control = "public, max-age=%d" % self.get_cache_time(path, None, "")
+        if "v" in self.request.arguments:
+            cache_control += ", immutable"
+        self.set_header("Cache-Control", cache_control)
+
+        # Module scripts are fetched in CORS mode, without cookies.
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+
+def module_url() -> str:
+    """Return the path of the module with its content hash, for pages served by the proxy."""
+    version = ModuleHandler.get_version({"static_path": str(STATIC_DIR)}, MODULE_FILE)
+    return "/%s?v=%s" % (MODULE_FILE, version)
+
+
+class DemoHandler(tornado.web.RequestHandler):
+    """Render the demo page, which lists, creates, edits and deletes Accounts with the module."""
+
+    def get_template_path(self) -> str:
+        return str(STATIC_DIR)
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-cache")
+        self.render("demo.html", module_url=module_url())
+
+
+def static_routes(settings) -> list:
+    """Return the module route, plus ``/demo`` in dev or when the sandbox org runs."""
+    routes: list = [
+        (r"/(tornsf\.js)", ModuleHandler, {"path": str(STATIC_DIR)}),
+    ]
+    if settings.env == "dev" or settings.sandbox:
+        routes.append((r"/demo", DemoHandler))
+    return routes
