@@ -144,7 +144,8 @@ FIELD_ERROR_CODES = frozenset({
     "duplicate_field",
 })
 
-_FILTER_ARGUMENT = re.compile(r"^filter\[([^\]]+)\]$")
+# ``filter[Name]``, and ``filter[Name][]`` or ``filter[Name][0]`` as qs and jQuery write arrays.
+_FILTER_ARGUMENT = re.compile(r"^filter\[([^\]]+)\](?:\[\d*\])?$")
 _QUERY_LOCATOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _NEXT_RECORDS_URL = re.compile(r"^/services/data/v\d+\.\d+/query/([^/?#]+)$")
 

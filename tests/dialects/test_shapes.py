@@ -247,12 +247,13 @@ def test_jsonapi_errors_carry_pointer_and_parameter():
 def test_plain_list_arguments():
     ctx = context(arguments={"Industry": ["Energy", "Banking"], "filter[BillingCity]": ["Zürich"],
                              "fields": ["Name", "Phone"], "sort": ["Name,-CreatedDate"], "limit": ["10"],
-                             "offset": ["5"], "dialect": ["backbone"], "_": ["1700000000"], "ids[]": ["a,b"]})
+                             "offset": ["5"], "dialect": ["backbone"], "_": ["1700000000"], "ids[]": ["a,b"],
+                             "filter[Type][]": ["Customer", "Partner"]})
 
     request = DIALECTS["backbone"].parse_list_request(ctx)
 
     assert request.filters == [("Industry", "Energy"), ("Industry", "Banking"), ("BillingCity", "Zürich"),
-                               ("Id", "a"), ("Id", "b")]
+                               ("Id", "a"), ("Id", "b"), ("Type", "Customer"), ("Type", "Partner")]
     assert request.fields == ["Name", "Phone"]
     assert request.order_by == [("Name", False), ("CreatedDate", True)]
     assert request.limit == 10
