@@ -20,6 +20,10 @@ REPO_DIR = os.path.dirname(BENCH_DIR)
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
+# Process group ids of every server started in this run, reported so a run can be checked
+# for leftovers.
+STARTED_GROUPS = []
+
 
 def free_port():
     """Return a TCP port that was free on 127.0.0.1 a moment ago."""
@@ -73,6 +77,7 @@ class Service:
             # A process group lets stop() reach forked workers too.
             start_new_session=True,
         )
+        STARTED_GROUPS.append(self.process.pid)
 
     @property
     def pid(self):

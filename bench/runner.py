@@ -146,6 +146,7 @@ def main(argv=None):
         run_pinned_scenarios(stack, out_dir, sizes, tool, server_cpus, client_cpus, results)
         run_scaling(stack, out_dir, sizes, tool, results)
     results["elapsed_s"] = time.monotonic() - started
+    results["process_groups"] = list(processes.STARTED_GROUPS)
 
     rows = report.build_rows(results)
     print(write_outputs(out_dir, command, results, rows))
