@@ -90,9 +90,13 @@ def redact_uri(uri: str) -> str:
     if not sep:
         return path
 
-    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-    safe = [(name, "[redacted]" if SECRET_NAMES.match(name) else value) for name, value in pairs]
-    return path + "?" + urllib.parse.urlencode(safe)
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and SECRET_NAMES.match(urllib.parse.unquote_plus(name)):
+            value = "[redacted]"
+        pairs.append(name + equals + value)
+    return path + "?" + "&".join(pairs)
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
