@@ -93,6 +93,9 @@ class JsonApiDialect(Dialect):
     # -- requests ---------------------------------------------------------
 
     def check_request(self, ctx: RequestContext) -> None:
+        # Apex REST bodies and results are whatever the Apex class defines.
+        if ctx.sobject is None:
+            return
         if ctx.method in ("POST", "PUT", "PATCH"):
             self._check_content_type(ctx.headers.get("Content-Type", ""))
         self._check_accept(ctx.headers.get("Accept", ""))

@@ -124,7 +124,8 @@ class BaseHandler(tornado.web.RequestHandler):
     # -- request life cycle ------------------------------------------------
 
     def set_default_headers(self) -> None:
-        self.set_header("Vary", "Origin")
+        # Responses differ by dialect, which the X-Model-Dialect header selects.
+        self.set_header("Vary", "Origin, X-Model-Dialect")
         self.set_header("X-Request-Id", self.request_id)
 
         origin = self.request.headers.get("Origin")
@@ -363,6 +364,11 @@ class BaseHandler(tornado.web.RequestHandler):
                 self._dialect = select_dialect(self.request, registry, self.tornsf.default_dialect)
         return self._dialect
 
+    def default_dialect(self) -> Dialect:
+        """Return the DEFAULT_DIALECT dialect, which renders errors of the dialect choice itself."""
+        registry = self.application.settings.get("tornsf_dialects") or {}
+        return registry.get(self.tornsf.default_dialect.lower()) or Dialect()
+
     @property
     def base_path(self) -> str:
         """The data routes' prefix this request came through ("" or ``API_PREFIX``)."""
@@ -438,7 +444,7 @@ class BaseHandler(tornado.web.RequestHandler):
         try:
             dialect = self.dialect
         except Exception:  # the dialect choice itself was the error
-            dialect = Dialect()
+            dialect = self.default_dialect()
         try:
             context: Optional[RequestContext] = self.request_context()
         except Exception:
