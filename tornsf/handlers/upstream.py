@@ -1,0 +1,339 @@
+"""Salesforce calls from request handlers: session refresh, header relay and list streaming.
+
+``UpstreamMixin`` goes in front of ``BaseHandler`` in a handler's bases.  It
+makes every call with the request's session, renews the session once when
+Salesforce reports it expired, and streams query results page by page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import urllib.parse
+from typing import Any, Iterable, Mapping, Optional, Union
+
+from tornado.httpclient import HTTPResponse
+from tornado.iostream import StreamClosedError
+
+from dialects.base import ListInfo, RequestContext
+from tornsf.errors import ProxyError, UpstreamError
+from tornsf.salesforce import paths
+from tornsf.salesforce.errors import OAuthError, bad_response_problem, decode_json, response_problem
+
+logger = logging.getLogger(__name__)
+
+# Request headers that tune how Salesforce runs a call; passed through as sent.
+FORWARDED_REQUEST_HEADERS = ("Sforce-Query-Options", "Sforce-Auto-Assign", "Sforce-Call-Options")
+
+# Response headers passed back to the client.  Set-Cookie and hop-by-hop
+# headers are never among them.
+RELAYED_RESPONSE_HEADERS = ("Sforce-Limit-Info", "ETag", "Warning", "Last-Modified")
+# A list response spans many pages, so one page's validators would mislabel it.
+RELAYED_LIST_HEADERS = ("Sforce-Limit-Info", "Warning")
+# Kept on error responses too: they describe the org, not the failed resource.
+RELAYED_ERROR_HEADERS = ("Sforce-Limit-Info", "Warning")
+
+# A 401 with this message comes from a token that lacks the API scope:
+# refreshing cannot fix it.
+_NOT_FOR_REST = "not valid for use with the REST API"
+
+LOGIN_AGAIN = "Log in again at /login."
+
+Params = Union[None, str, Mapping[str, Any], Iterable[tuple[str, Any]]]
+
+
+@dataclasses.dataclass
+class Page:
+    """One page of a Salesforce query result."""
+
+    total_size: int
+    records: list[dict[str, Any]]
+    done: bool
+    next_records_url: Optional[str]
+
+
+def session_expired(reason: str) -> ProxyError:
+    return ProxyError(401, "session_expired", "%s %s" % (reason, LOGIN_AGAIN))
+
+
+def is_expired_session(response: HTTPResponse) -> bool:
+    """Return True for Salesforce's 401 ``INVALID_SESSION_ID`` that a refresh can fix."""
+    if response.code != 401:
+        return False
+
+    try:
+        value = decode_json(response.body)
+    except ValueError:
+        return False
+
+    errors = value if isinstance(value, list) else [value]
+    return any(
+        isinstance(error, dict)
+        and error.get("errorCode") == "INVALID_SESSION_ID"
+        and _NOT_FOR_REST not in str(error.get("message", ""))
+        for error in errors
+    )
+
+
+def encode_params(params: Params) -> str:
+    """Encode query parameters with ``%20`` for spaces, so SOQL ``+`` signs survive."""
+    if not params:
+        return ""
+    if isinstance(params, str):
+        return params
+    return urllib.parse.urlencode(params, doseq=isinstance(params, Mapping), quote_via=urllib.parse.quote)
+
+
+class UpstreamMixin:
+    """Salesforce calls for a ``BaseHandler``: one session, refreshed at most once per request."""
+
+    _sf_current: Any = None
+    _relayed: Optional[dict[str, str]] = None
+
+    def current_sf_session(self) -> Any:
+        """Return the session for Salesforce calls: the renewed one once this request refreshed it."""
+        if self._sf_current is None:
+            self._sf_current = self.require_sf_session()
+        return self._sf_current
+
+    async def call_salesforce(
+        self,
+        method: str,
+        path: str,
+        params: Params = None,
+        body: Optional[bytes] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        *,
+        check: bool = True,
+        relay: Iterable[str] = RELAYED_RESPONSE_HEADERS,
+    ) -> HTTPResponse:
+        """Call ``path`` (already encoded) on the session's instance and return the response.
+
+        An expired session is refreshed once (shared with concurrent requests
+        of the same session in this worker) and the call retried once.  Only
+        when the renewal came from an earlier refresh and has expired too is
+        there a second refresh and retry, so a call is sent three times at most.  With
+        ``check``, a Salesforce error status raises UpstreamError.  The
+        ``relay`` response headers are copied to the client's response.
+        """
+        session = self.current_sf_session()
+        query = encode_params(params)
+        request_headers = self._forwarded_headers()
+        request_headers.update(headers or {})
+
+        response = await self._fetch_counted(session, method, path, query, body, request_headers)
+        if is_expired_session(response):
+            session, reused = await self._renew_session(session)
+            response = await self._fetch_counted(session, method, path, query, body, request_headers)
+
+            # A renewal reused from a concurrent request may have expired since:
+            # this one refresh of its own is the last attempt.
+            if reused and is_expired_session(response):
+                session, _ = await self._renew_session(session)
+                response = await self._fetch_counted(session, method, path, query, body, request_headers)
+
+            if response.code == 401:
+                raise session_expired("Salesforce rejected the session again right after renewing it.")
+
+        self._relay_headers(response, relay)
+        if check and response.code >= 300:
+            raise UpstreamError(response_problem(response))
+        return response
+
+    def salesforce_json(self, response: HTTPResponse) -> Any:
+        """Decode a Salesforce JSON body; a body that is not JSON (cut off, HTML) is a 502."""
+        try:
+            return decode_json(response.body)
+        except ValueError as exc:
+            logger.warning("Salesforce answered HTTP %d with a body that is not JSON: %s", response.code, exc)
+            raise UpstreamError(bad_response_problem("the body is not valid JSON: %s" % exc)) from None
+
+    # -- internals ----------------------------------------------------------
+
+    async def _fetch_counted(self, session: Any, method: str, path: str, query: str, body: Optional[bytes],
+                             headers: dict[str, str]) -> HTTPResponse:
+        self.upstream_calls += 1
+        return await self.salesforce.fetch(session, method, path, query, body, headers)
+
+    def _forwarded_headers(self) -> dict[str, str]:
+        forwarded = {}
+        for name in FORWARDED_REQUEST_HEADERS:
+            value = self.request.headers.get(name)
+            if value is not None:
+                forwarded[name] = value
+        return forwarded
+
+    def _relay_headers(self, response: HTTPResponse, names: Iterable[str]) -> None:
+        if self._headers_written:
+            return
+        if self._relayed is None:
+            self._relayed = {}
+        for name in names:
+            value = response.headers.get(name)
+            if value is not None:
+                self.set_header(name, value)
+                self._relayed[name] = value
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # send_error clears the headers set so far; the org's limit usage
+        # still matters most on errors such as REQUEST_LIMIT_EXCEEDED.
+        for name in RELAYED_ERROR_HEADERS:
+            if self._relayed and name in self._relayed:
+                self.set_header(name, self._relayed[name])
+        super().write_error(status_code, **kwargs)
+
+    async def _renew_session(self, session: Any) -> tuple[Any, bool]:
+        if not session.refresh_token:
+            raise session_expired(
+                "The Salesforce session has expired and this login (%s flow) has no refresh token "
+                "to renew it." % session.flow
+            )
+
+        try:
+            renewed, reused = await self.salesforce.refreshes.refresh(session)
+        except OAuthError as exc:
+            logger.info("Salesforce refused to renew a session: %s (HTTP %d)", exc.error, exc.status)
+            raise session_expired(
+                "The Salesforce session has expired and Salesforce refused to renew it (%s)." % exc.error
+            ) from None
+
+        if not reused:
+            self.upstream_calls += 1
+        self._sf_current = renewed
+        self._send_renewed_session(renewed)
+        return renewed, reused
+
+    def abort_response(self) -> None:
+        """End a response whose headers are sent by closing the connection without a valid ending.
+
+        With chunked transfer encoding the client misses the final chunk and
+        reports an error; Tornado's automatic ``finish`` afterwards is a no-op
+        on the closed stream.
+        """
+        self.request.connection.close()
+
+    def _send_renewed_session(self, renewed: Any) -> None:
+        if self._headers_written:
+            # NOTE: a session that expires between two pages of a streamed list
+            # is renewed for the rest of this response only: the headers that
+            # would carry it are gone, so the client renews again next time.
+            logger.info("Renewed a session after the response headers were sent; the client keeps the old one")
+            return
+        self.store_sf_session(renewed)
+
+
+class PageStreamer:
+    """Write the records of a query, page by page, through the request's dialect.
+
+    At most one page is held in memory: each page is written and flushed
+    before the next one is requested.
+    """
+
+    def __init__(self, handler: Any, ctx: RequestContext, sobject: Optional[str], follow: bool, limit: int):
+        self.handler = handler
+        self.ctx = ctx
+        self.sobject = sobject
+        self.follow = follow
+        self.limit = limit
+        self.returned = 0
+
+    async def run(self, path: str, params: Params = None) -> None:
+        """Fetch the first page from ``path``, then stream it and the pages after it."""
+        page = await self._fetch_page(path, params)
+        self._start(page)
+
+        while True:
+            cut = self._write_records(page)
+            try:
+                await self.handler.flush()
+            except StreamClosedError:
+                logger.info("The client closed the connection after %d records; no more pages fetched", self.returned)
+                return
+
+            more = page.next_records_url is not None and not page.done
+            if cut or not more or not self.follow or self.returned >= self.limit:
+                break
+
+            try:
+                page = await self._fetch_page(page.next_records_url)
+            except (UpstreamError, ProxyError) as exc:
+                self._abort(exc)
+                return
+
+        self._finish(page, cut)
+
+    async def _fetch_page(self, path: str, params: Params = None) -> Page:
+        response = await self.handler.call_salesforce("GET", path, params, relay=RELAYED_LIST_HEADERS)
+        return parse_page(self.handler.salesforce_json(response))
+
+    def _start(self, page: Page) -> None:
+        # Before autoFetch follows pages itself, the dialect gets no next URL.
+        next_url = None if self.follow else page.next_records_url
+        info = ListInfo(sobject=self.sobject, total_size=page.total_size, returned=0,
+                        next_records_url=next_url, done=page.done)
+        reply = self.handler.dialect.list_start(self.ctx, info)
+        reply.headers.setdefault("X-Total-Count", str(page.total_size))
+
+        self.handler.set_status(reply.status)
+        for name, value in reply.headers.items():
+            self.handler.set_header(name, value)
+        self.handler.write(reply.body)
+
+    def _write_records(self, page: Page) -> bool:
+        """Write the page's records up to the limit; return True if the limit cut the page short."""
+        dialect = self.handler.dialect
+        for record in page.records:
+            if self.returned >= self.limit:
+                return True
+            self.handler.write(dialect.list_record(self.ctx, record, self.returned))
+            self.returned += 1
+        return False
+
+    def _finish(self, page: Page, cut: bool) -> None:
+        more = page.next_records_url is not None and not page.done
+        # NOTE: when maxFetch ends the list inside a page, no nextRecordsUrl
+        # continues exactly there (Salesforce's locators point at page
+        # boundaries), so the response says done=false without one.
+        next_url = page.next_records_url if more and not cut else None
+        info = ListInfo(sobject=self.sobject, total_size=page.total_size, returned=self.returned,
+                        next_records_url=next_url, done=not (more or cut))
+        self.handler.finish(self.handler.dialect.list_end(self.ctx, info))
+
+    def _abort(self, exc: Union[UpstreamError, ProxyError]) -> None:
+        # NOTE: the status line and part of the body are already sent, so the
+        # only way left to tell the client the list is incomplete is to close
+        # the connection without the final chunk: HTTP clients then report a
+        # broken response instead of parsing a short list as complete.
+        logger.error(
+            "Closing a streamed list after %d records because a later page failed: %s %s",
+            self.returned, exc.problem.status, exc.problem.message,
+        )
+        self.handler.abort_response()
+
+
+def parse_page(value: Any) -> Page:
+    """Check a query result page and return it as a Page; raise UpstreamError (502) if malformed."""
+    if not isinstance(value, dict) or not isinstance(value.get("records"), list):
+        raise UpstreamError(bad_response_problem("a query result without a records list"))
+
+    next_url = value.get("nextRecordsUrl")
+    if next_url is not None:
+        try:
+            paths.locator_path(str(next_url))
+        except paths.PathError:
+            raise UpstreamError(
+                bad_response_problem("nextRecordsUrl %r is not a relative /services/data/ path" % next_url)
+            ) from None
+
+    total_size = value.get("totalSize")
+    if not isinstance(total_size, int):
+        total_size = len(value["records"])
+
+    return Page(
+        total_size=total_size,
+        records=value["records"],
+        # A page that omits ``done`` is complete unless it links a next page.
+        done=bool(value.get("done", next_url is None)),
+        next_records_url=next_url,
+    )
+
