@@ -1,5 +1,315 @@
-"""Routes of the data handlers (placeholder until implemented)."""
+"""Record and query routes: ``/<SObject>``, ``/<SObject>/<id>`` and ``/<SObject>/<field>/<value>``.
+
+Every path piece is checked before any Salesforce call, every response is
+built by the request's dialect, and query results stream page by page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Optional
+
+from dialects.base import Problem, RequestContext, dump_json
+from tornsf.errors import ProxyError, UpstreamError
+from tornsf.handlers.base import BaseHandler
+from tornsf.handlers.upstream import PageStreamer, UpstreamMixin
+from tornsf.salesforce import paths
+from tornsf.salesforce.errors import bad_response_problem
+
+logger = logging.getLogger(__name__)
+
+# The per-request default of maxFetch; MAX_FETCH caps what a request may ask for.
+DEFAULT_MAX_FETCH = 10000
+
+# A bare query locator as cursor (``01gRM000000kLmn-2000``).
+_LOCATOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
+
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off", "")
+
+_JSON_BODY_HEADERS = {"Content-Type": "application/json; charset=UTF-8"}
 
 
-def data_routes(settings):
-    return []
+class DataHandler(UpstreamMixin, BaseHandler):
+    """Shared steps of the record and query handlers."""
+
+    async def resolve_sobject(self, segment: str) -> str:
+        """Return the SObject API name that a path segment names."""
+        return self.checked(paths.sobject_name, segment)
+
+    def checked(self, check: Any, value: str) -> str:
+        """Run a ``paths`` check, turning its rejection into a 400."""
+        try:
+            return check(value)
+        except paths.PathError as exc:
+            raise ProxyError(400, exc.code, exc.message) from None
+
+    def context(self, segment: str, sobject: str, record_id: Optional[str] = None) -> RequestContext:
+        ctx = self.request_context(sobject=sobject, record_id=record_id, path_segment=segment)
+        self.dialect.check_request(ctx)
+        return ctx
+
+    def sobject_path(self, sobject: str, *segments: str) -> str:
+        return self.salesforce.data_path("sobjects", sobject, *segments)
+
+    def record_fields(self, ctx: RequestContext) -> dict[str, Any]:
+        """Return the request body as ``{field: value}``; a body that is not empty must be JSON."""
+        media_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if self.request.body.strip() and not _is_json_media_type(media_type):
+            raise ProxyError(
+                415,
+                "unsupported_media_type",
+                "Record bodies must be JSON, but the Content-Type is %r: send the fields as a JSON object "
+                "with Content-Type: application/json." % (media_type or "missing"),
+            )
+
+        fields = dict(self.dialect.parse_record_body(ctx, self.request.body))
+        fields.pop("attributes", None)
+        return fields
+
+    def argument(self, name: str) -> Optional[str]:
+        """Return the last value of a query argument, matching its name without regard to case."""
+        wanted = name.lower()
+        value = None
+        for key in self.request.arguments:
+            if key.lower() == wanted:
+                value = self.get_query_argument(key)
+        return value
+
+    def flag(self, name: str) -> bool:
+        value = self.argument(name)
+        if value is None or value.lower() in _FALSE:
+            return False
+        if value.lower() in _TRUE:
+            return True
+        raise ProxyError(400, "invalid_argument", "%s must be true or false, not %r." % (name, value))
+
+    def wants_record(self, after: str) -> bool:
+        """Return True when the dialect wants the record read back after a ``create`` or ``update``."""
+        default = self.dialect.wants_record_after_write
+        return bool(getattr(self.dialect, "wants_record_after_" + after, default))
+
+    async def read_record(self, sobject: str, *segments: str) -> dict[str, Any]:
+        response = await self.call_salesforce("GET", self.sobject_path(sobject, *segments))
+        record = self.salesforce_json(response)
+        if not isinstance(record, dict):
+            raise UpstreamError(self._not_a_record())
+        return record
+
+    async def reread_after_write(self, wanted: bool, sobject: str, *segments: str) -> Optional[dict[str, Any]]:
+        """Read back a record just written, for dialects that return it; None when not wanted or failed.
+
+        The write has already succeeded, so a failed read is logged and not
+        reported as an error: the client must not retry the write.
+        """
+        if not wanted:
+            return None
+        try:
+            return await self.read_record(sobject, *segments)
+        except (UpstreamError, ProxyError) as exc:
+            logger.warning("Could not read back %s %s after writing it: %s", sobject, "/".join(segments), exc)
+            return None
+
+    def _not_a_record(self) -> Problem:
+        return bad_response_problem("a record that is not a JSON object")
+
+
+class SObjectHandler(DataHandler):
+    """``POST /<SObject>`` creates a record; ``GET /<SObject>?q=<SOQL>`` runs a query."""
+
+    async def post(self, segment: str) -> None:
+        sobject = await self.resolve_sobject(segment)
+        ctx = self.context(segment, sobject)
+        fields = self.record_fields(ctx)
+        if fields.get("Id", "") is None:
+            del fields["Id"]
+
+        response = await self.call_salesforce(
+            "POST", self.sobject_path(sobject), body=dump_json(fields), headers=_JSON_BODY_HEADERS
+        )
+        result = self.salesforce_json(response)
+        if not isinstance(result, dict) or not result.get("id"):
+            raise UpstreamError(self._not_a_record())
+
+        record = await self.reread_after_write(self.wants_record("create"), sobject, result["id"])
+        self.send_reply(self.dialect.created(ctx, result, record))
+
+    async def get(self, segment: str) -> None:
+        sobject = await self.resolve_sobject(segment)
+        ctx = self.context(segment, sobject)
+        soql = self.argument("query") or self.argument("q")
+        cursor = self.argument("cursor")
+
+        if soql and cursor:
+            raise ProxyError(400, "invalid_argument", "Pass either a query (q) or a cursor, not both.")
+        if not soql and not cursor:
+            # NOTE: lists without SOQL (field filters, sort, limit) are not built yet.
+            raise ProxyError(
+                400,
+                "query_required",
+                "Listing %s needs a SOQL query: add ?q=SELECT Id, Name FROM %s (URL-encoded), and "
+                "autoFetch=true to get every page." % (sobject, sobject),
+            )
+
+        streamer = PageStreamer(self, ctx, sobject, follow=self.flag("autoFetch"), limit=self.max_fetch())
+        if cursor:
+            await streamer.run(self.cursor_path(cursor))
+        else:
+            resource = "queryAll" if self.flag("queryAll") else "query"
+            await streamer.run(self.salesforce.data_path(resource), {"q": soql})
+
+    def max_fetch(self) -> int:
+        """Return how many records this request may stream: ``maxFetch``, capped by MAX_FETCH."""
+        value = self.argument("maxFetch")
+        ceiling = self.tornsf.max_fetch
+        if value is None:
+            return min(DEFAULT_MAX_FETCH, ceiling)
+
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise ProxyError(
+                400, "invalid_argument", "maxFetch must be a whole number of records from 1 to %d, not %r." % (ceiling, value)
+            )
+        return min(number, ceiling)
+
+    def cursor_path(self, cursor: str) -> str:
+        """Return the Salesforce path of a cursor: a ``nextRecordsUrl`` path or a bare query locator."""
+        if cursor.startswith("/"):
+            return self.checked(paths.locator_path, cursor)
+        if _LOCATOR.match(cursor):
+            return self.salesforce.data_path("query", cursor)
+        raise ProxyError(
+            400,
+            "invalid_cursor",
+            "%r is not a query cursor: pass the nextRecordsUrl of an earlier response unchanged." % cursor[:100],
+        )
+
+
+class RecordHandler(DataHandler):
+    """Retrieve, update and delete one record by id: ``/<SObject>/<id>``."""
+
+    async def get(self, segment: str, record_id: str) -> None:
+        sobject, ctx = await self._target(segment, record_id)
+        fields = self.argument("fields")
+        params = {"fields": self.checked(paths.field_list, fields)} if fields is not None else None
+
+        response = await self.call_salesforce("GET", self.sobject_path(sobject, record_id), params)
+        record = self.salesforce_json(response)
+        if not isinstance(record, dict):
+            raise UpstreamError(self._not_a_record())
+        self.send_reply(self.dialect.record(ctx, record, response.body))
+
+    async def patch(self, segment: str, record_id: str) -> None:
+        sobject, ctx = await self._target(segment, record_id)
+        fields = self.record_fields(ctx)
+        self._drop_own_id(fields, record_id)
+
+        # Salesforce updates records with PATCH only; PUT answers 405 there.
+        await self.call_salesforce(
+            "PATCH", self.sobject_path(sobject, record_id), body=dump_json(fields), headers=_JSON_BODY_HEADERS
+        )
+        record = await self.reread_after_write(self.wants_record("update"), sobject, record_id)
+        self.send_reply(self.dialect.updated(ctx, record_id, record))
+
+    put = patch
+
+    async def delete(self, segment: str, record_id: str) -> None:
+        sobject, ctx = await self._target(segment, record_id)
+        await self.call_salesforce("DELETE", self.sobject_path(sobject, record_id))
+        self.send_reply(self.dialect.deleted(ctx, record_id))
+
+    async def _target(self, segment: str, record_id: str) -> tuple[str, RequestContext]:
+        sobject = await self.resolve_sobject(segment)
+        self.checked(paths.record_id, record_id)
+        return sobject, self.context(segment, sobject, record_id)
+
+    def _drop_own_id(self, fields: dict[str, Any], record_id: str) -> None:
+        """Remove an ``Id`` member that repeats the path's id; reject one that names another record."""
+        for key in [key for key in fields if key.lower() == "id"]:
+            value = fields.pop(key)
+            if value not in (None, record_id) and str(value)[:15] != record_id[:15]:
+                raise ProxyError(
+                    400,
+                    "id_mismatch",
+                    "The body's %s %r differs from the record id %r in the path: remove it from the body."
+                    % (key, value, record_id),
+                    fields=[key],
+                )
+
+
+class ExternalIdHandler(DataHandler):
+    """Records by external id: ``/<SObject>/<field>/<value>``; PATCH and PUT upsert."""
+
+    async def get(self, segment: str, field: str, value: str) -> None:
+        sobject, ctx, encoded = await self._target(segment, field, value)
+        response = await self.call_salesforce("GET", self.sobject_path(sobject, field, encoded))
+        record = self.salesforce_json(response)
+        if not isinstance(record, dict):
+            raise UpstreamError(self._not_a_record())
+        self.send_reply(self.dialect.record(ctx, record, response.body))
+
+    async def patch(self, segment: str, field: str, value: str) -> None:
+        sobject, ctx, encoded = await self._target(segment, field, value)
+        fields = self.record_fields(ctx)
+        # Salesforce takes the external id from the path; the body must not repeat it.
+        for key in [key for key in fields if key.lower() in ("id", field.lower())]:
+            del fields[key]
+
+        response = await self.call_salesforce(
+            "PATCH", self.sobject_path(sobject, field, encoded), body=dump_json(fields), headers=_JSON_BODY_HEADERS
+        )
+        result = self.salesforce_json(response) if response.body else {}
+        if not isinstance(result, dict):
+            raise UpstreamError(self._not_a_record())
+
+        created = response.code == 201
+        wanted = self.wants_record("create" if created else "update")
+        record = await self.reread_after_write(wanted or not result.get("id"), sobject, field, encoded)
+        record_id = result.get("id") or (record or {}).get("Id")
+
+        if created:
+            self.send_reply(self.dialect.created(ctx, result, record if wanted else None))
+        else:
+            self.send_reply(self.dialect.updated(ctx, record_id, record if wanted else None))
+
+    put = patch
+
+    async def delete(self, segment: str, field: str, value: str) -> None:
+        sobject, ctx, encoded = await self._target(segment, field, value)
+        await self.call_salesforce("DELETE", self.sobject_path(sobject, field, encoded))
+        self.send_reply(self.dialect.deleted(ctx, value))
+
+    async def _target(self, segment: str, field: str, value: str) -> tuple[str, RequestContext, str]:
+        sobject = await self.resolve_sobject(segment)
+        self.checked(paths.field_name, field)
+        encoded = self.checked(paths.external_id_value, value)
+        return sobject, self.context(segment, sobject), encoded
+
+
+def _is_json_media_type(media_type: str) -> bool:
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def data_routes(settings: Any) -> list[tuple]:
+    """Return the record and query routes, under ``API_PREFIX`` and at the root.
+
+    Prefixed routes come first so that ``/api/Account`` is never read as the
+    SObject ``api`` with the id ``Account``.
+    """
+    routes = []
+    for prefix in _prefixes(settings):
+        routes += [
+            (prefix + r"/([^/]+)", SObjectHandler),
+            (prefix + r"/([^/]+)/([^/]+)", RecordHandler),
+            (prefix + r"/([^/]+)/([^/]+)/([^/]+)", ExternalIdHandler),
+        ]
+    return routes
+
+
+def _prefixes(settings: Any) -> list[str]:
+    prefix = (settings.api_prefix or "").rstrip("/")
+    return [prefix, ""] if prefix else [""]
