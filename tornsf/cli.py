@@ -124,7 +124,8 @@ def _apply_options(args: argparse.Namespace, environ: dict[str, str]) -> None:
 def _banner(settings, port: int, sandbox: Optional[SandboxProcess]) -> str:
     host = settings.host if settings.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
     url = "http://%s:%d" % (host, port)
-    lines = ["tornsf listening on %s (env %s, %s workers)" % (url, settings.env, settings.processes or os.cpu_count())]
+    workers = settings.processes or os.cpu_count() or 1
+    lines = ["tornsf listening on %s (env %s, worker processes: %d)" % (url, settings.env, workers)]
     if sandbox is not None:
         lines += [
             "Sandbox org at %s; log in as %s with password %s" % (sandbox.url, SANDBOX_USERNAME, SANDBOX_PASSWORD),

@@ -56,6 +56,7 @@ class _ParentState:
         self.crash_times: collections.deque[float] = collections.deque(maxlen=32)
         self.keep_pids: set[int] = set()
         self.grace = 25.0
+        self.sockets: list = []
 
 
 _state = _ParentState()
@@ -92,6 +93,12 @@ def _on_parent_stop_signal(signum: int, frame: object) -> None:
     if _state.shutting_down:
         return
     _state.shutting_down = True
+
+    # No worker will be forked any more, so the parent's copies of the
+    # listening sockets can go: once every worker has stopped accepting,
+    # new connections are refused instead of waiting in the backlog.
+    for sock in _state.sockets:
+        sock.close()
 
     pids = _signal_workers(signal.SIGTERM)
     logger.info("Received %s: stopping %d workers", signal.Signals(signum).name, len(pids))
@@ -179,6 +186,7 @@ def serve(
 
     _state.pid = os.getpid()
     _state.keep_pids = set(keep_pids)
+    _state.sockets = sockets
     _install_parent_handlers(settings.shutdown_grace)
 
     try:

@@ -1,0 +1,179 @@
+"""Forked workers: a killed worker is replaced, SIGTERM drains requests, nothing is left behind."""
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.fixtures.proxy import password_login
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead but not yet reaped by its parent.
+    with open("/proc/%d/stat" % pid) as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_for(condition, timeout, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def port_of(proxy):
+    return int(proxy.url.rsplit(":", 1)[1])
+
+
+def connection_refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+class Poller(threading.Thread):
+    """Request /healthz on fresh connections until stopped; record pids and failures."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.url = url
+        self.stopped = threading.Event()
+        self.pids = []
+        self.failures = 0
+
+    def run(self):
+        while not self.stopped.is_set():
+            try:
+                response = requests.get(self.url + "/healthz", timeout=5)
+                self.pids.append(response.json()["pid"])
+            except requests.RequestException:
+                self.failures += 1
+            time.sleep(0.01)
+
+
+@pytest.mark.slow
+def test_killed_worker_replaced_while_others_serve(proxy_factory):
+    proxy = proxy_factory(processes=2)
+    before = proxy.worker_pids()
+    assert len(before) == 2
+    poller = Poller(proxy.url)
+    poller.start()
+    time.sleep(0.5)
+
+    os.kill(before[0], signal.SIGKILL)
+    killed_at = len(poller.pids)
+    replaced = wait_for(lambda: len(proxy.worker_pids()) == 2 and before[0] not in proxy.worker_pids(), 15)
+    new_pid = (set(proxy.worker_pids()) - set(before)).pop() if replaced else None
+    served_by_new = wait_for(lambda: new_pid in poller.pids, 15)
+    poller.stopped.set()
+    poller.join()
+
+    assert replaced
+    assert served_by_new
+    assert before[1] in poller.pids[killed_at:]
+    assert poller.failures <= 1
+    assert "killed by signal 9, restarting" in proxy.log_text()
+
+
+@pytest.mark.slow
+def test_sigterm_drains_slow_request(proxy_factory, sandbox):
+    proxy = proxy_factory(processes=2)
+    sealed = password_login(proxy.url).json()["session"]
+    workers = proxy.worker_pids()
+    port = port_of(proxy)
+    sandbox.set_knobs(latency_ms=3000)
+    results = {}
+
+    def slow_request():
+        started = time.monotonic()
+        response = requests.get(proxy.url + "/login/whoami", headers={"Authorization": "Bearer " + sealed}, timeout=30)
+        results["status"] = response.status_code
+        results["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=slow_request)
+    thread.start()
+    time.sleep(1.0)
+    proxy.signal(signal.SIGTERM)
+
+    # New connections are refused while the slow request finishes.
+    assert wait_for(lambda: connection_refused(port), 5)
+    thread.join(30)
+    code = proxy.wait(30)
+
+    assert results["status"] == 200
+    assert results["seconds"] >= 2.5
+    assert code == 0
+    assert not any(alive(pid) for pid in workers)
+    assert connection_refused(port)
+    log = proxy.log_text()
+    assert "1 requests in flight" in log
+    assert "All workers stopped" in log
+
+
+@pytest.mark.slow
+def test_sigterm_grace_limits_drain(proxy_factory, sandbox):
+    proxy = proxy_factory(processes=1, environ={"SHUTDOWN_GRACE": "1"})
+    sealed = password_login(proxy.url).json()["session"]
+    workers = proxy.worker_pids()
+    sandbox.set_knobs(latency_ms=8000)
+    errors = []
+
+    def slow_request():
+        try:
+            requests.get(proxy.url + "/login/whoami", headers={"Authorization": "Bearer " + sealed}, timeout=30)
+        except requests.RequestException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=slow_request)
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    proxy.signal(signal.SIGTERM)
+    code = proxy.wait(20)
+    elapsed = time.monotonic() - started
+    thread.join(30)
+
+    assert code == 0
+    assert elapsed < 6
+    assert len(errors) == 1
+    assert not any(alive(pid) for pid in workers)
+    assert "still running after 1 s" in proxy.log_text()
+
+
+@pytest.mark.slow
+def test_repeated_crashes_stop_everything(proxy_factory):
+    proxy = proxy_factory(processes=2, args=["--max-restarts", "1"])
+    first = proxy.worker_pids()
+    os.kill(first[0], signal.SIGKILL)
+    assert wait_for(lambda: len(proxy.worker_pids()) == 2 and first[0] not in proxy.worker_pids(), 15)
+    second = proxy.worker_pids()
+
+    os.kill(second[0], signal.SIGKILL)
+    code = proxy.wait(40)
+
+    assert code == 1
+    assert not any(alive(pid) for pid in set(first + second))
+    assert connection_refused(port_of(proxy))
+    assert "stopping every worker" in proxy.log_text()
+
+
+def test_healthz_reports_worker(proxy):
+    response = requests.get(proxy.url + "/healthz", timeout=30)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["pid"] in proxy.worker_pids()
+    assert body["worker"] == 0
