@@ -42,13 +42,13 @@ CRASH_WINDOW = 60.0
 MAX_BACKOFF = 10.0
 # Seconds a worker may take past SHUTDOWN_GRACE before the parent kills it.
 KILL_MARGIN = 5
-# Tornado's default request body limit; bodies over MAX_BODY_BYTES are
-# answered with 413 by the handlers before this one applies.
+# Tornado's default request body limit. The handlers reject bodies over
+# MAX_BODY_BYTES with 413 before this limit applies.
 SERVER_MAX_BODY = 100 * 1024 * 1024
 
 
 class _ParentState:
-    """What the parent's signal handlers share with the workers it forks."""
+    """State shared by the parent's signal handlers and the workers it forks."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()

@@ -247,3 +247,18 @@ def test_oversized_body_rejected_before_read(proxy, login):
 
     assert response.status_code == 413
     assert response.json()["error"] == "body_too_large"
+
+
+def test_oversized_chunked_body_rejected(proxy, login):
+    def chunks():
+        for _ in range(40):
+            yield b"y" * 65536
+
+    try:
+        response = login.post(proxy.url + "/login/password", data=chunks(),
+                              headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+    except requests.ConnectionError:
+        pytest.fail("the proxy closed the connection without answering 413")
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "body_too_large"

@@ -320,7 +320,7 @@ class WhoAmIHandler(LoginSteps):
         try:
             identity = await fetch_identity(self.salesforce, session)
         except OAuthError as exc:
-            # The identity URL answers 403 (not 401) for an expired token.
+            # The identity URL returns 403 (not 401) for an expired token.
             if exc.status in (401, 403):
                 identity = await self._identity_after_refresh(session)
             else:

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-# Request headers a cross-origin client may send (answered in preflights).
+# Request headers a cross-origin client may send, listed in preflight responses.
 CORS_ALLOW_HEADERS = (
     "Content-Type",
     "Authorization",
@@ -135,7 +135,7 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS)
 
     def options(self, *args: Any, **kwargs: Any) -> None:
-        """Answer a CORS preflight; origins outside ``ORIGINS`` get no CORS headers."""
+        """Respond to a CORS preflight. Origins outside ``ORIGINS`` get no CORS headers."""
         origin = self.request.headers.get("Origin")
         if origin and origin_allowed(origin, self.tornsf.origins):
             self.set_header("Access-Control-Allow-Methods", CORS_ALLOW_METHODS)
@@ -164,7 +164,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
         self._body_size += len(chunk)
         if self._body_size > self.tornsf.max_body_bytes:
-            # A chunked body without Content-Length: stop here and answer.
+            # A chunked body has no Content-Length, so the limit is checked here.
             error = self._body_too_large_error()
             self.send_error(error.status, exc_info=(type(error), error, None))
             return

@@ -45,7 +45,7 @@ class HealthHandler(BaseHandler):
 
 
 class IndexHandler(BaseHandler):
-    """A short page that says what this server is and how to log in."""
+    """A short page about this server and how to log in."""
 
     def get(self) -> None:
         settings = self.tornsf

@@ -1,0 +1,52 @@
+"""The command line with --sandbox: banner, working curl example, and clean stop of both servers."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.fixtures.proxy import ProxyProcess, proxy_environ
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open("/proc/%d/stat" % pid) as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+def test_sandbox_flag_prints_working_curl_example(tmp_path):
+    environ = proxy_environ("http://127.0.0.1:9")
+    for name in ("SALESFORCE_LOGIN_URL", "SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET", "SALESFORCE_ALLOWED_HOSTS"):
+        environ.pop(name)
+    proxy = ProxyProcess(environ, ["--env", "dev", "--sandbox", "--host", "127.0.0.1", "--port", "0",
+                                   "--processes", "1"])
+    try:
+        children = proxy.worker_pids()
+        banner = proxy.log_text()
+        commands = [line.strip() for line in banner.splitlines() if line.strip().startswith("curl ")]
+
+        assert "demo@example.com" in banner
+        assert "demo1234" in banner
+        assert proxy.url + "/login" in banner
+        assert len(children) == 2
+        assert len(commands) == 2
+        assert shutil.which("curl"), "curl is needed to run the printed example"
+
+        login = subprocess.run(commands[0], shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        query = subprocess.run(commands[1], shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+
+        assert login.returncode == 0
+        assert (tmp_path / "cookies.txt").exists()
+        assert query.returncode == 0
+        assert re.search(r'"Name"\s*:', query.stdout), query.stdout
+    finally:
+        code = proxy.stop()
+
+    assert code == 0
+    assert not any(alive(pid) for pid in children)
