@@ -136,11 +136,13 @@ def start_upstream(out_dir, cpus=None, **options):
     return service
 
 
-def start_hello(out_dir, processes=1, cpus=None):
-    """Start the minimal Tornado server used as the per-request baseline."""
+def start_hello(out_dir, processes=1, cpus=None, upstream_url=None, token=None, name="hello"):
+    """Start a minimal Tornado server: hello-world, or a plain forwarder with upstream_url."""
     port = free_port()
     argv = [sys.executable, "-m", "bench.hello", "--port", str(port), "--processes", str(processes)]
-    service = Service("hello", argv, os.path.join(out_dir, "hello.log"), cpus=cpus)
+    if upstream_url:
+        argv += ["--upstream", upstream_url, "--token", token]
+    service = Service(name, argv, os.path.join(out_dir, f"{name}.log"), cpus=cpus)
     service.url = f"http://127.0.0.1:{port}"
     wait_for_http(service.url + "/", process=service.process)
     return service
@@ -167,13 +169,17 @@ def proxy_environment(upstream_url, max_clients):
     return env
 
 
-def start_proxy(out_dir, upstream_url, processes=1, max_clients=1000, cpus=None, name="proxy"):
-    """Start `python -m tornsf --env prod` against the stand-in and wait for /healthz."""
+def start_proxy(out_dir, upstream_url, processes=1, max_clients=1000, cpus=None, name="proxy",
+                source_dir=REPO_DIR):
+    """Start `python -m tornsf --env prod` against the stand-in and wait for /healthz.
+
+    source_dir is the checkout the proxy runs from, so two versions can be compared.
+    """
     port = free_port()
     argv = [sys.executable, "-m", "tornsf", "--env", "prod", "--port", str(port),
             "--processes", str(processes)]
     service = Service(name, argv, os.path.join(out_dir, f"{name}.log"),
-                      env=proxy_environment(upstream_url, max_clients), cpus=cpus)
+                      env=proxy_environment(upstream_url, max_clients), cpus=cpus, cwd=source_dir)
     service.url = f"http://127.0.0.1:{port}"
     wait_for_http(service.url + "/healthz", process=service.process)
     wait_for_workers(service, processes)

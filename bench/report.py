@@ -43,6 +43,9 @@ def overhead_rows(results):
             f"{rate(tornsf)}, {cpu(tornsf)}, p99 {tornsf['latency_ms']['p99']:.1f} ms, "
             f"{tornsf['errors']} errors"),
     ]
+    forwarder = figures["tornado-forwarder"]
+    rows.append(Row("1. Per-request overhead", "plain Tornado + curl forwarder (reference), 1 worker",
+                    f"{rate(forwarder)}, {cpu(forwarder)}"))
     if "nginx" in figures:
         nginx = figures["nginx"]
         rows.append(Row("1. Per-request overhead", "nginx reverse proxy (reference), 1 worker",
@@ -57,6 +60,9 @@ def overhead_rows(results):
         cpu_ratio = hello["cpu_us_per_request"] / tornsf["cpu_us_per_request"]
         rows.append(Row("1. Per-request overhead", "hello-world / tornsf CPU per request",
                         f"{cpu_ratio:.0%}"))
+    if forwarder["rps"]:
+        rows.append(Row("1. Per-request overhead", "tornsf / plain forwarder throughput",
+                        f"{tornsf['rps'] / forwarder['rps']:.0%}"))
     return rows
 
 

@@ -2,10 +2,12 @@
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import os
 import shlex
+import subprocess
 import sys
 import time
 
@@ -31,6 +33,8 @@ def parse_args(argv):
                              "(default: bench/out)")
     parser.add_argument("--loadgen", choices=TOOLS, default="auto",
                         help="load generator: wrk, or the Node one in bench/loadgen.js (default: wrk if installed)")
+    parser.add_argument("--proxy-source", default=processes.REPO_DIR, metavar="DIR",
+                        help="checkout to run the proxy from, to compare two versions (default: this one)")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="do not pin servers to CPU 0 and clients to the other CPUs")
     return parser.parse_args(argv)
@@ -44,52 +48,93 @@ def cpu_sets(pin):
     return {cpus[0]}, set(cpus[1:])
 
 
+@dataclasses.dataclass
+class Run:
+    """Settings shared by the scenarios of one run."""
+
+    out_dir: str
+    sizes: scenarios.Sizes
+    tool: str
+    server_cpus: object
+    client_cpus: object
+    proxy_source: str
+
+    def start_proxy(self, upstream, **options):
+        return processes.start_proxy(self.out_dir, upstream.url, source_dir=self.proxy_source, **options)
+
+
+def proxy_version(source_dir):
+    """Return the checkout and commit the proxy runs from; "+changes" marks uncommitted edits."""
+    def git(*arguments):
+        completed = subprocess.run(["git", "-C", source_dir, *arguments], capture_output=True, text=True,
+                                   check=False)
+        return completed.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no", "--", "tornsf", "dialects"):
+        commit += "+changes"
+    return {"source": source_dir, "commit": commit}
+
+
 def proxy_target(proxy):
     session_value = client.proxy_login(proxy.url)
     return scenarios.Target("tornsf", proxy, scenarios.RECORD_PATH, client.bearer_headers(session_value))
 
 
-def run_pinned_scenarios(stack, out_dir, sizes, tool, server_cpus, client_cpus, results):
-    """Scenarios 0 to 4: one upstream, servers pinned apart from the clients when possible."""
-    upstream = stack.enter_context(closing(processes.start_upstream(
-        out_dir, cpus=client_cpus, rows=sizes.query_rows, page_size=sizes.page_size)))
-    results["ceiling"] = scenarios.load_generator_ceiling(upstream, sizes, client_cpus, tool)
+def start_baselines(stack, run, upstream):
+    """Start hello-world, the plain Tornado forwarder and nginx; return their load targets."""
+    token = client.upstream_token(upstream.url)
+    hello = stack.enter_context(closing(processes.start_hello(run.out_dir, cpus=run.server_cpus)))
+    forwarder = stack.enter_context(closing(processes.start_hello(
+        run.out_dir, cpus=run.server_cpus, upstream_url=upstream.url, token=token, name="forwarder")))
+    targets = [
+        scenarios.Target("hello-world", hello, scenarios.RECORD_PATH, {}),
+        scenarios.Target("tornado-forwarder", forwarder, scenarios.RECORD_PATH, {}),
+    ]
 
-    hello = stack.enter_context(closing(processes.start_hello(out_dir, cpus=server_cpus)))
-    proxy = stack.enter_context(closing(processes.start_proxy(out_dir, upstream.url, cpus=server_cpus)))
-    tornsf = proxy_target(proxy)
-    targets = [scenarios.Target("hello-world", hello, scenarios.RECORD_PATH, {}), tornsf]
-
-    nginx = start_nginx(out_dir, upstream.url, client.upstream_token(upstream.url), cpus=server_cpus)
+    nginx = start_nginx(run.out_dir, upstream.url, token, cpus=run.server_cpus)
     if nginx is not None:
         stack.enter_context(closing(nginx))
         targets.append(scenarios.Target("nginx", nginx, scenarios.RECORD_PATH, {}))
+    return targets
 
-    results["overhead"] = scenarios.per_request_overhead(targets, sizes, client_cpus, tool)
-    hello.stop()
+
+def run_pinned_scenarios(stack, run, results):
+    """Scenarios 0 to 4: one upstream, servers pinned apart from the clients when possible."""
+    sizes, cpus = run.sizes, run.client_cpus
+    upstream = stack.enter_context(closing(processes.start_upstream(
+        run.out_dir, cpus=cpus, rows=sizes.query_rows, page_size=sizes.page_size)))
+    results["ceiling"] = scenarios.load_generator_ceiling(upstream, sizes, cpus, run.tool)
+
+    proxy = stack.enter_context(closing(run.start_proxy(upstream, cpus=run.server_cpus)))
+    tornsf = proxy_target(proxy)
+    baselines = start_baselines(stack, run, upstream)
+    results["overhead"] = scenarios.per_request_overhead([tornsf] + baselines, sizes, cpus, run.tool)
+    for baseline in baselines[:2]:
+        baseline.service.stop()
 
     cpu_limit = results["overhead"]["tornsf"]["rps"]
-    results["slow_upstream"] = scenarios.slow_upstream(upstream, tornsf, sizes, client_cpus, tool, cpu_limit)
-    results["sweep"] = scenarios.concurrency_sweep(upstream, [tornsf] + targets[2:], sizes, client_cpus, tool)
+    results["slow_upstream"] = scenarios.slow_upstream(upstream, tornsf, sizes, cpus, run.tool, cpu_limit)
+    results["sweep"] = scenarios.concurrency_sweep(upstream, [tornsf] + baselines[2:], sizes, cpus, run.tool)
     results["refresh_storm"] = scenarios.refresh_storm(upstream, proxy, sizes)
     proxy.stop()
 
     # A fresh worker, so its memory baseline is not raised by the loads above.
-    query_proxy = stack.enter_context(closing(processes.start_proxy(
-        out_dir, upstream.url, cpus=server_cpus, name="proxy-query")))
+    query_proxy = stack.enter_context(closing(run.start_proxy(
+        upstream, cpus=run.server_cpus, name="proxy-query")))
     results["huge_query"] = scenarios.huge_query(upstream, query_proxy, sizes)
     query_proxy.stop()
     upstream.stop()
 
 
-def run_scaling(stack, out_dir, sizes, tool, results):
+def run_scaling(stack, run, results):
     """Scenario 5: nothing pinned, so two workers can use both CPUs."""
-    upstream = stack.enter_context(closing(processes.start_upstream(out_dir)))
+    upstream = stack.enter_context(closing(processes.start_upstream(run.out_dir)))
     results["scaling"] = {}
     for workers in (1, 2):
-        proxy = stack.enter_context(closing(processes.start_proxy(
-            out_dir, upstream.url, processes=workers, name=f"proxy-{workers}-workers")))
-        results["scaling"][str(workers)] = scenarios.worker_scaling(proxy_target(proxy), sizes, None, tool)
+        proxy = stack.enter_context(closing(run.start_proxy(
+            upstream, processes=workers, name=f"proxy-{workers}-workers")))
+        results["scaling"][str(workers)] = scenarios.worker_scaling(proxy_target(proxy), run.sizes, None, run.tool)
         proxy.stop()
     upstream.stop()
 
@@ -112,6 +157,7 @@ def write_outputs(out_dir, command, results, rows):
 
     document = "\n\n".join([
         f"Command: `{command}`",
+        f"Proxy: commit {results['proxy']['commit']}",
         "Machine:\n\n" + report.machine_markdown(results["machine"]),
         table,
         "Concurrency sweep (upstream latency "
@@ -135,16 +181,17 @@ def main(argv=None):
     sizes = scenarios.SIZES[args.size]
     tool = choose_tool(args.loadgen)
     server_cpus, client_cpus = cpu_sets(args.pin)
+    run = Run(out_dir, sizes, tool, server_cpus, client_cpus, os.path.abspath(args.proxy_source))
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
-    results = {"size": args.size, "sizes": sizes.__dict__,
+    results = {"size": args.size, "sizes": sizes.__dict__, "proxy": proxy_version(run.proxy_source),
                "pinning": {"servers": sorted(server_cpus or []), "clients": sorted(client_cpus or [])},
                "machine": report.machine_info("wrk" if tool == "wrk" else "node bench/loadgen.js",
                                               nginx_binary())}
 
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        run_pinned_scenarios(stack, out_dir, sizes, tool, server_cpus, client_cpus, results)
-        run_scaling(stack, out_dir, sizes, tool, results)
+        run_pinned_scenarios(stack, run, results)
+        run_scaling(stack, run, results)
     results["elapsed_s"] = time.monotonic() - started
     results["process_groups"] = list(processes.STARTED_GROUPS)
 

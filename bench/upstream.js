@@ -83,6 +83,40 @@ function recordJson(id, name) {
     `"CreatedDate":"2024-01-15T10:20:30.000+0000","LastModifiedDate":"2024-06-01T08:00:00.000+0000"}`;
 }
 
+const SOBJECT_NAMES = ['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'User'];
+const KEY_PREFIXES = { Account: '001', Contact: '003', Lead: '00Q', Opportunity: '006', Case: '500', User: '005' };
+
+const DESCRIBE_GLOBAL = Buffer.from(JSON.stringify({
+  encoding: 'UTF-8',
+  maxBatchSize: 200,
+  sobjects: SOBJECT_NAMES.map((name) => ({
+    name, label: name, labelPlural: `${name}s`, keyPrefix: KEY_PREFIXES[name], custom: false,
+    queryable: true, createable: true, updateable: true, deletable: true, retrieveable: true,
+    urls: { sobject: `${API}/sobjects/${name}`, describe: `${API}/sobjects/${name}/describe` },
+  })),
+}));
+
+function describeField(name, type, writable) {
+  return {
+    name, label: name, type, createable: writable, updateable: writable, nillable: name !== 'Id',
+    filterable: true, sortable: type !== 'textarea', relationshipName: null, referenceTo: [],
+  };
+}
+
+// Every object gets the fields of the canned Account record.
+function describeSObject(name) {
+  return Buffer.from(JSON.stringify({
+    name, label: name, keyPrefix: KEY_PREFIXES[name], childRelationships: [],
+    fields: [
+      describeField('Id', 'id', false), describeField('Name', 'string', true),
+      describeField('Industry', 'picklist', true), describeField('AnnualRevenue', 'currency', true),
+      describeField('BillingCity', 'string', true), describeField('NumberOfEmployees', 'int', true),
+      describeField('IsDeleted', 'boolean', false), describeField('CreatedDate', 'datetime', false),
+      describeField('LastModifiedDate', 'datetime', false),
+    ],
+  }));
+}
+
 // Query pages are built once per (total rows, offset) and kept, plain and gzipped.
 const pageCache = new Map();
 
@@ -191,7 +225,15 @@ function routeData(req, res, url, body) {
   const path = url.pathname;
   const method = req.method;
 
-  let match = /^\/services\/data\/v62\.0\/sobjects\/(\w+)\/(\w+)$/.exec(path);
+  if (/^\/services\/data\/v62\.0\/sobjects\/?$/.test(path) && method === 'GET') {
+    return ['GET /sobjects', knobs.latency_ms, (headers) => send(res, 200, DESCRIBE_GLOBAL, headers)];
+  }
+  let match = /^\/services\/data\/v62\.0\/sobjects\/(\w+)\/describe\/?$/.exec(path);
+  if (match && method === 'GET' && KEY_PREFIXES[match[1]]) {
+    return ['GET /sobjects/:type/describe', knobs.latency_ms, (headers) =>
+      send(res, 200, describeSObject(match[1]), headers)];
+  }
+  match = /^\/services\/data\/v62\.0\/sobjects\/(\w+)\/(\w+)$/.exec(path);
   if (match && method === 'GET') {
     return ['GET /sobjects/:type/:id', knobs.latency_ms, (headers) =>
       send(res, 200, Buffer.from(recordJson(match[2], 'Bench Account')), headers)];
