@@ -116,7 +116,7 @@ def test_password_grant_errors(sandbox, fields, error):
     assert response.json()["error_description"]
 
 
-def test_bad_password_says_authentication_failure(sandbox):
+def test_bad_password_error_description(sandbox):
     response = token_request(sandbox, grant_type="password", client_id=DEMO_CLIENT_ID,
                              client_secret=DEMO_CLIENT_SECRET, username=DEMO_USERNAME, password="nope")
     assert response.json() == {"error": "invalid_grant", "error_description": "authentication failure"}

@@ -125,3 +125,192 @@ def test_unknown_locator_is_invalid_query_locator(api):
     response = api.get("/query/01gXXXXXXXXXXXXXXX-2000")
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
+
+
+@pytest.fixture
+def probe(api):
+    """Three Accounts with known values, tagged by a unique Description, and a query helper for them."""
+    tag = "probe-%s" % api.post("/sobjects/Account/", json={"Name": "tag"}).json()["id"]
+    rows = [
+        {"Name": "Ärger O'Brien", "Industry": "Banking", "NumberOfEmployees": 10, "AnnualRevenue": 100.5},
+        {"Name": "50% off_sale", "Industry": None, "NumberOfEmployees": 20, "AnnualRevenue": None},
+        {"Name": "back\\slash", "Industry": "Energy", "NumberOfEmployees": None, "AnnualRevenue": 300.0},
+    ]
+    for row in rows:
+        assert api.post("/sobjects/Account/", json=dict(row, Description=tag)).status_code == 201
+
+    def names(condition: str, order: str = "ORDER BY Name") -> list:
+        soql = "SELECT Name FROM Account WHERE Description = '%s' AND (%s) %s" % (tag, condition, order)
+        response = api.query(soql)
+        assert response.status_code == 200, response.text
+        return [record["Name"] for record in response.json()["records"]]
+
+    return names
+
+
+@pytest.mark.parametrize("condition, expected", [
+    ("NumberOfEmployees = 10", ["Ärger O'Brien"]),
+    ("NumberOfEmployees != 10", ["50% off_sale", "back\\slash"]),
+    ("NumberOfEmployees <> 10", ["50% off_sale", "back\\slash"]),
+    ("NumberOfEmployees < 20", ["Ärger O'Brien"]),
+    ("NumberOfEmployees <= 20", ["50% off_sale", "Ärger O'Brien"]),
+    ("NumberOfEmployees > 10", ["50% off_sale"]),
+    ("NumberOfEmployees >= 10", ["50% off_sale", "Ärger O'Brien"]),
+    ("AnnualRevenue = 100.5", ["Ärger O'Brien"]),
+    ("Industry = null", ["50% off_sale"]),
+    ("Industry != null", ["back\\slash", "Ärger O'Brien"]),
+    ("Industry != 'Banking'", ["50% off_sale", "back\\slash"]),
+    ("Industry IN ('Banking', 'Energy')", ["back\\slash", "Ärger O'Brien"]),
+    ("Industry NOT IN ('Banking')", ["50% off_sale", "back\\slash"]),
+    ("Industry IN ('Banking', null)", ["50% off_sale", "Ärger O'Brien"]),
+    ("Name = 'ärger o\\'brien'", ["Ärger O'Brien"]),
+    ("Name LIKE 'ÄR%'", ["Ärger O'Brien"]),
+    ("Name LIKE '50\\% off\\_%'", ["50% off_sale"]),
+    ("Name LIKE '50_ %'", ["50% off_sale"]),
+    ("Name LIKE 'back\\\\%'", ["back\\slash"]),
+    ("Name = 'back\\\\slash'", ["back\\slash"]),
+    ("NOT Industry = 'Banking'", ["50% off_sale", "back\\slash"]),
+    ("NOT (Industry = 'Banking' OR Industry = 'Energy')", ["50% off_sale"]),
+    ("(Industry = 'Banking' OR NumberOfEmployees = 20) AND AnnualRevenue != null", ["Ärger O'Brien"]),
+    ("IsDeleted = false", ["50% off_sale", "back\\slash", "Ärger O'Brien"]),
+    ("IsDeleted = TRUE", []),
+    ("CreatedDate > 2020-01-01T00:00:00Z", ["50% off_sale", "back\\slash", "Ärger O'Brien"]),
+    ("CreatedDate < 2020-01-01T00:00:00+02:00", []),
+    ("CreatedDate = TODAY", ["50% off_sale", "back\\slash", "Ärger O'Brien"]),
+    ("CreatedDate = LAST_N_DAYS:2", ["50% off_sale", "back\\slash", "Ärger O'Brien"]),
+    ("CreatedDate < YESTERDAY", []),
+])
+def test_where_operators(probe, condition, expected):
+    # ORDER BY Name folds ASCII case only; Salesforce documents sorting English-locale text by the
+    # upper-cased UTF-8 value, which also puts "Ä" after "B".
+    assert probe(condition) == expected
+
+
+@pytest.mark.parametrize("order, expected", [
+    ("ORDER BY NumberOfEmployees", ["back\\slash", "Ärger O'Brien", "50% off_sale"]),
+    ("ORDER BY NumberOfEmployees NULLS LAST", ["Ärger O'Brien", "50% off_sale", "back\\slash"]),
+    ("ORDER BY NumberOfEmployees DESC", ["back\\slash", "50% off_sale", "Ärger O'Brien"]),
+    ("ORDER BY NumberOfEmployees DESC NULLS LAST", ["50% off_sale", "Ärger O'Brien", "back\\slash"]),
+    ("ORDER BY Industry DESC, Name", ["50% off_sale", "back\\slash", "Ärger O'Brien"]),
+    ("ORDER BY Name LIMIT 2", ["50% off_sale", "back\\slash"]),
+    ("ORDER BY Name LIMIT 2 OFFSET 1", ["back\\slash", "Ärger O'Brien"]),
+    ("ORDER BY Name DESC", ["Ärger O'Brien", "back\\slash", "50% off_sale"]),
+])
+def test_order_limit_offset(probe, order, expected):
+    assert probe("Name != null", order) == expected
+
+
+def test_date_field_filters(api):
+    records = api.records("SELECT CloseDate FROM Opportunity WHERE CloseDate >= 2024-03-10 AND CloseDate < 2024-03-20")
+    assert records
+    assert all("2024-03-10" <= record["CloseDate"] < "2024-03-20" for record in records)
+
+
+def test_id_filter_accepts_15_characters(api):
+    record = api.records("SELECT Id FROM Account LIMIT 1")[0]
+    assert api.records("SELECT Id FROM Account WHERE Id = '%s'" % record["Id"][:15]) == [record]
+
+
+def test_relationship_filter_and_order(api):
+    records = api.records("SELECT Name, Account.Name FROM Opportunity WHERE Account.Industry != null "
+                          "ORDER BY Account.Name, Name LIMIT 5")
+    account_names = [record["Account"]["Name"] for record in records]
+    assert account_names == sorted(account_names, key=str.lower)
+
+
+def test_from_alias(api):
+    records = api.records("SELECT a.Name FROM Account a WHERE a.Name = 'Acme Corporation'")
+    assert records[0]["Name"] == "Acme Corporation"
+
+
+def test_aggregate_functions(api):
+    record = api.records("SELECT COUNT(Id), MIN(NumberOfEmployees) fewest, SUM(AnnualRevenue) FROM Account")[0]
+    assert record["attributes"] == {"type": "AggregateResult"}
+    assert record["expr0"] >= 30
+    assert isinstance(record["fewest"], int)
+    assert isinstance(record["expr1"], float)
+
+
+def test_count_with_limit(api):
+    assert api.query("SELECT COUNT() FROM Account LIMIT 4").json()["totalSize"] == 4
+
+
+def test_count_must_stand_alone(api):
+    response = api.query("SELECT COUNT(), Name FROM Account")
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "MALFORMED_QUERY"
+
+
+@pytest.mark.parametrize("soql, code", [
+    ("SELECT FROM Account", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Account WHERE", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Account WHERE Name = 'open", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Account WHERE Name = 'a' AND Industry = 'b' OR Type = 'c'", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Account LIMIT many", "MALFORMED_QUERY"),
+    ("SELECT Id, Id FROM Account", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Account; DELETE FROM Account", "MALFORMED_QUERY"),
+    ("SELECT Owner.Bogus FROM Account", "INVALID_FIELD"),
+    ("SELECT Nope.Name FROM Account", "INVALID_FIELD"),
+    ("SELECT Id FROM Account WHERE Bogus = 1", "INVALID_FIELD"),
+    ("SELECT Id FROM Account WHERE NumberOfEmployees = 'ten'", "INVALID_QUERY_FILTER_OPERATOR"),
+    ("SELECT Id FROM Account WHERE CreatedDate = 2024-01-01", "INVALID_QUERY_FILTER_OPERATOR"),
+    ("SELECT Id FROM Account WHERE Id = 'not-an-id'", "INVALID_QUERY_FILTER_OPERATOR"),
+    ("SELECT Id FROM Account WHERE Name = '\\q'", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Account WHERE Name = 'a\\_b'", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Account OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE"),
+])
+def test_bad_soql_is_rejected(api, soql, code):
+    response = api.query(soql)
+    assert response.status_code == 400, response.text
+    assert response.json()[0]["errorCode"] == code
+
+
+def test_sql_text_in_literals_is_only_data(api):
+    before = api.query("SELECT COUNT() FROM Account").json()["totalSize"]
+    doubled_quote = api.query("SELECT Id FROM Account WHERE Name = 'x'' OR 1=1 --'")
+    assert doubled_quote.status_code == 400
+    records = api.records("SELECT Id FROM Account WHERE Name = 'x\\' OR \\'1\\'=\\'1'")
+    assert records == []
+    response = api.query('SELECT Id FROM Account WHERE Name = "x" OR 1=1')
+    assert response.status_code == 400
+    assert api.query("SELECT COUNT() FROM Account").json()["totalSize"] == before
+
+
+def test_query_all_includes_deleted(api):
+    record_id = api.post("/sobjects/Account/", json={"Name": "Soon deleted"}).json()["id"]
+    api.delete("/sobjects/Account/" + record_id)
+    soql = "SELECT Id, IsDeleted FROM Account WHERE Id = '%s'" % record_id
+    assert api.records(soql) == []
+    deleted = api.get("/queryAll", params={"q": soql}).json()["records"]
+    assert [record["IsDeleted"] for record in deleted] == [True]
+
+
+def test_deleting_account_deletes_its_contacts(api):
+    account_id = api.post("/sobjects/Account/", json={"Name": "Parent to delete"}).json()["id"]
+    contact_id = api.post("/sobjects/Contact/", json={"LastName": "Child", "AccountId": account_id}).json()["id"]
+    api.delete("/sobjects/Account/" + account_id)
+    assert api.get("/sobjects/Contact/" + contact_id).status_code == 404
+
+
+def test_query_all_pages_stay_under_query_path(large):
+    large.delete("/sobjects/Account/" + large.records("SELECT Id FROM Account LIMIT 1")[0]["Id"])
+    body = large.get("/queryAll", params={"q": "SELECT Id, IsDeleted FROM Account"}).json()
+    assert body["totalSize"] == 4500
+    assert body["nextRecordsUrl"].startswith("/services/data/v62.0/query/")
+    rest = large.get(body["nextRecordsUrl"]).json()
+    flags = [record["IsDeleted"] for record in body["records"] + rest["records"]]
+    assert flags.count(True) == 1
+
+
+def test_pages_follow_caller_version(large):
+    body = large.get("/services/data/v45.0/query", params={"q": "SELECT Id FROM Account"}).json()
+    assert body["nextRecordsUrl"].startswith("/services/data/v45.0/query/")
+    assert body["records"][0]["attributes"]["url"].startswith("/services/data/v45.0/sobjects/Account/")
+
+
+def test_locator_with_offset_past_end_is_invalid(large):
+    body = large.query("SELECT Id FROM Account").json()
+    locator = body["nextRecordsUrl"].rsplit("/", 1)[1].split("-")[0]
+    response = large.get("/query/%s-99999" % locator)
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"

@@ -1,6 +1,6 @@
 """Admin endpoints under ``/_sandbox/`` for tests: knobs, call log, token expiry.
 
-They answer only loopback clients and are never counted as calls.
+They accept requests from loopback clients only and are never counted as calls.
 """
 
 import ipaddress
@@ -24,7 +24,7 @@ class AdminHandler(tornado.web.RequestHandler):
         except ValueError:
             loopback = False
         if not loopback:
-            raise tornado.web.HTTPError(403, "admin endpoints answer loopback clients only")
+            raise tornado.web.HTTPError(403, "admin endpoints accept requests from loopback clients only")
 
     def send_json(self, document, status: int = 200):
         self.set_status(status)

@@ -9,7 +9,7 @@ Mappings are matched case-sensitively, as Apex ``urlMapping`` values are:
 - ``/status/<code>`` (every method): replies with that status, like an Apex method that
   sets ``RestContext.response.statusCode``; codes Apex does not allow give a 500.
 - ``/text`` (GET): a ``text/plain`` body, from an Apex method that writes ``responseBody``.
-- ``/error`` (GET): an unhandled exception, answered with 500 ``APEX_ERROR``.
+- ``/error`` (GET): an unhandled exception, returned as 500 ``APEX_ERROR``.
 """
 
 import json

@@ -1,10 +1,10 @@
 """The state of one sandbox org: records, tokens, knobs, call counts and demo credentials."""
 
-import dataclasses
 import hmac
 import logging
 
-from tornsf.sandbox import ids, seed
+from tornsf.sandbox import ids
+from tornsf.sandbox import seed as seed_module
 from tornsf.sandbox.knobs import CallLog, Knobs
 from tornsf.sandbox.query import QueryEngine
 from tornsf.sandbox.schema import build_schema
@@ -37,13 +37,13 @@ class SandboxOrg:
     """Everything one running sandbox serves; handlers reach it through ``self.org``.
 
     Args:
-        seed_spec: ``"demo"``, ``"large:N"`` or None (only the demo user).
+        seed: ``"demo"``, ``"large:N"`` or None (only the demo user).
         db: SQLite file to keep records in, or None for memory. An existing file keeps
-            its records and is seeded only when it holds no Accounts.
+            its records and is seeded only when it contains no Accounts.
         knobs: initial values of :class:`Knobs` fields; ``reset-knobs`` returns to them.
     """
 
-    def __init__(self, seed_spec: str | None = "demo", db: str | None = None, **knobs):
+    def __init__(self, seed: str | None = "demo", db: str | None = None, **knobs):
         self.schema = build_schema()
         self.store = Store(self.schema, db)
         self.queries = QueryEngine(self.store, self.schema)
@@ -57,11 +57,11 @@ class SandboxOrg:
         self.client_id = DEMO_CLIENT_ID
         self.client_secret = DEMO_CLIENT_SECRET
         self.org_id = ids.make_id("00D", 424242)
-        self.user_id = seed.ensure_demo_user(self.store, self.schema, DEMO_USERNAME)
+        self.user_id = seed_module.ensure_demo_user(self.store, self.schema, DEMO_USERNAME)
         self.passwords = {DEMO_USERNAME: (DEMO_PASSWORD, self.user_id)}
         self.tokens = TokenStore(self.org_id[:15])
 
-        seed.apply(seed_spec, self.store, self.schema, self.user_id)
+        seed_module.apply(seed, self.store, self.schema, self.user_id)
 
     def close(self):
         self.store.close()
@@ -86,5 +86,3 @@ class SandboxOrg:
     def limit_info(self) -> str:
         return "api-usage=%d/%d" % (self.api_usage, DAILY_API_LIMIT)
 
-    def describe_knobs(self) -> dict:
-        return dataclasses.asdict(self.knobs)

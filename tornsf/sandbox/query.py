@@ -1,8 +1,8 @@
 """SOQL execution: a parsed query is compiled to SQLite SQL with parameters, then paged.
 
-A query first fetches the ordered row numbers of every matching record; the result
-pages then read the records of one slice of those numbers each. The row numbers are
-kept under a query locator, so ``nextRecordsUrl`` pages stay stable while records change.
+A query first fetches the ordered row numbers of every matching record. Each result
+page then reads the records of one slice of those numbers. The row numbers are kept
+under a query locator, so ``nextRecordsUrl`` pages stay stable while records change.
 """
 
 import collections
@@ -156,10 +156,13 @@ class Compiler:
     def compile_select(self) -> list:
         aggregates = []
         plain = []
+        unnamed = 0
         for item in self.query.select:
             if isinstance(item, soql.Aggregate):
                 if not self.query.count_only:
-                    aggregates.append(self.compile_aggregate(item, len(aggregates)))
+                    # Aggregates without an alias are named expr0, expr1, ... in select order.
+                    aggregates.append(self.compile_aggregate(item, unnamed))
+                    unnamed += item.alias is None
             else:
                 plain.append(item)
 
@@ -313,6 +316,9 @@ class Compiler:
         terms = []
         for item in self.query.order_by:
             column, field = self.column_sql(item.field)
+            # Salesforce sorts English-locale text by its upper-cased UTF-8 value. NOCASE
+            # folds ASCII letters only and orders the rest by code point (as UTF-8 does).
+            # NOTE: non-ASCII letters that differ only in case ("ä", "Ä") sort apart here.
             collate = " COLLATE NOCASE" if self.collation(field) else ""
             terms.append("%s%s %s NULLS %s" % (column, collate, "DESC" if item.descending else "ASC",
                                                "FIRST" if item.nulls_first else "LAST"))

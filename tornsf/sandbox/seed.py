@@ -66,12 +66,12 @@ def ensure_demo_user(store: Store, schema: Schema, username: str) -> str:
 
 
 def apply(spec: str | None, store: Store, schema: Schema, user_id: str) -> None:
-    """Seed the store per ``spec`` (``demo``, ``large:N`` or None), unless it already holds Accounts."""
+    """Seed the store per ``spec`` (``demo``, ``large:N`` or None), unless it already contains Accounts."""
     if not spec:
         return
     account = schema.get("Account")
     if store.count(account):
-        log.info("the database already holds Accounts; seed %r skipped", spec)
+        log.info("the database already contains Accounts, so seed %r was skipped", spec)
         return
 
     started = time.perf_counter()

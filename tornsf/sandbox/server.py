@@ -25,8 +25,13 @@ TEMPLATE_PATH = os.path.join(os.path.dirname(__file__), "templates")
 
 def _log_request(handler: tornado.web.RequestHandler) -> None:
     status = handler.get_status()
-    # Client errors are routine here (tests provoke them), so they log at INFO.
-    level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.WARNING
+    if status < 400:
+        level = logging.DEBUG
+    elif status < 500:
+        # Client errors are routine here because tests provoke them on purpose.
+        level = logging.INFO
+    else:
+        level = logging.WARNING
     if access_log.isEnabledFor(level):
         access_log.log(level, "%d %s %s %.1fms", status, handler.request.method, handler.request.path,
                        1000 * handler.request.request_time())

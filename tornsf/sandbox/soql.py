@@ -152,7 +152,7 @@ def tokenize(text: str) -> list:
 def decode_string(token: Token, text: str) -> tuple:
     """Decode a quoted SOQL string; return (value or None, LIKE pattern).
 
-    The value is None when the string holds ``\\%`` or ``\\_``, which SOQL allows in LIKE
+    The value is None when the string contains ``\\%`` or ``\\_``, which SOQL allows in LIKE
     patterns only. In the pattern, literal backslashes, ``%`` and ``_`` stay escaped.
     """
     body = token.text[1:-1]
