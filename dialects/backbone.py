@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from dialects.base import (
     Dialect, ListInfo, Reply, RequestContext, cursor_from_next_url, dump_json, list_link,
-    record_path, strip_attributes,
+    record_path, strip_attributes, with_record_id,
 )
 
 
@@ -36,7 +36,7 @@ class BackboneDialect(Dialect):
         return Reply(status, dump_json(value), {"Content-Type": self.content_type, **(headers or {})})
 
     def record(self, ctx: RequestContext, record: dict[str, Any], raw: Optional[bytes] = None) -> Reply:
-        return self._json(200, flatten(record))
+        return self._json(200, flatten(with_record_id(ctx, record)))
 
     def created(self, ctx: RequestContext, result: dict[str, Any], record: Optional[dict[str, Any]]) -> Reply:
         record_id = result.get("id")

@@ -234,13 +234,20 @@ def record_path(ctx: RequestContext, record_id: str) -> str:
     return "%s/%s" % (collection_path(ctx), quote(record_id, safe=""))
 
 
-def list_link(ctx: RequestContext, arguments: Mapping[str, str]) -> str:
-    """Return a link to the collection with ``arguments``, keeping a ``dialect`` argument."""
-    query = {}
+def list_link(ctx: RequestContext, arguments: Mapping[str, Any]) -> str:
+    """Return a link to the collection with ``arguments`` (a value or a list of values each), keeping ``dialect``."""
+    query: dict[str, Any] = {}
     if ctx.arguments.get("dialect"):
         query["dialect"] = ctx.arguments["dialect"][-1]
     query.update(arguments)
-    return collection_path(ctx) + "?" + urlencode(query)
+    return collection_path(ctx) + "?" + urlencode(query, doseq=True)
+
+
+def with_record_id(ctx: RequestContext, record: dict[str, Any]) -> dict[str, Any]:
+    """Return ``record`` with the URL's id as ``Id`` when a ``fields`` selection left it out."""
+    if "Id" in record or not ctx.record_id:
+        return record
+    return {"Id": ctx.record_id, **record}
 
 
 def strip_attributes(value: Any) -> Any:

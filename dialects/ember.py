@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from dialects.base import (
     Dialect, DialectError, ListInfo, Problem, Reply, RequestContext, cursor_from_next_url, dump_json,
-    is_field_error, list_link, strip_attributes,
+    is_field_error, list_link, strip_attributes, with_record_id,
 )
 from dialects.names import camelize, fold, pluralize, singularize
 
@@ -92,7 +92,7 @@ class EmberDialect(Dialect):
         return next(iter(value.values()))
 
     def record(self, ctx: RequestContext, record: dict[str, Any], raw: Optional[bytes] = None) -> Reply:
-        return self._json(200, {root_keys(ctx)[0]: emberize(record)})
+        return self._json(200, {root_keys(ctx)[0]: emberize(with_record_id(ctx, record))})
 
     def created(self, ctx: RequestContext, result: dict[str, Any], record: Optional[dict[str, Any]]) -> Reply:
         body = emberize(record) if record else {"id": result.get("id")}

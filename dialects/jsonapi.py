@@ -17,7 +17,7 @@ from typing import Any, Mapping, Optional
 
 from dialects.base import (
     Dialect, DialectError, ListInfo, ListRequest, Problem, Reply, RequestContext, collection_path,
-    cursor_from_next_url, dump_json, list_link, parse_list_arguments, record_path, strip_attributes,
+    cursor_from_next_url, dump_json, list_link, parse_list_arguments, record_path, strip_attributes, with_record_id,
 )
 from dialects.ember import error_objects
 from dialects.names import fold, pluralize, singularize
@@ -186,7 +186,7 @@ class JsonApiDialect(Dialect):
         return resource
 
     def record(self, ctx: RequestContext, record: dict[str, Any], raw: Optional[bytes] = None) -> Reply:
-        resource = self.resource(ctx, record)
+        resource = self.resource(ctx, with_record_id(ctx, record))
         return self._document(200, {"data": resource, "links": {"self": record_path(ctx, resource["id"] or "")}})
 
     def created(self, ctx: RequestContext, result: dict[str, Any], record: Optional[dict[str, Any]]) -> Reply:
@@ -214,7 +214,7 @@ class JsonApiDialect(Dialect):
         size = (ctx.arguments.get("page[size]") or [None])[-1]
         if size and size.isdigit() and info.returned >= int(size) > 0:
             offset = (ctx.arguments.get("page[offset]") or ["0"])[-1]
-            kept = {name: values[-1] for name, values in ctx.arguments.items()
+            kept = {name: values for name, values in ctx.arguments.items()
                     if name not in ("page[offset]", "page[cursor]", "dialect")}
             kept["page[offset]"] = str(int(offset) + int(size)) if offset.isdigit() else size
             return list_link(ctx, kept)
@@ -222,7 +222,7 @@ class JsonApiDialect(Dialect):
 
     def list_end(self, ctx: RequestContext, info: ListInfo) -> bytes:
         meta = {"totalSize": info.total_size, "returnedSize": info.returned, "done": info.done}
-        self_query = {name: values[-1] for name, values in ctx.arguments.items() if name != "dialect"}
+        self_query = {name: values for name, values in ctx.arguments.items() if name != "dialect"}
         links: dict[str, Any] = {"self": list_link(ctx, self_query) if self_query else collection_path(ctx)}
         links["next"] = self._next_link(ctx, info)
         return b'],"meta":' + dump_json(meta) + b',"links":' + dump_json(links) + b"}"

@@ -155,10 +155,11 @@ def test_jsonapi_documents():
     assert created.status == 201
     assert created.headers["Location"] == "/Accounts/001000000000001AAA"
 
-    _start, body = render_list(jsonapi, context(arguments={"filter[Name]": ["Acme"]}), [ACCOUNT_RECORD], NEXT_URL)
+    arguments = {"filter[Name]": ["Acme"], "filter[Type][]": ["A", "B"]}
+    _start, body = render_list(jsonapi, context(arguments=arguments), [ACCOUNT_RECORD], NEXT_URL)
     assert body["meta"] == {"totalSize": 42, "returnedSize": 1, "done": False}
     assert body["links"]["next"] == "/accounts?page%5Bcursor%5D=01gRO0000016PIAYA2-500"
-    assert body["links"]["self"] == "/accounts?filter%5BName%5D=Acme"
+    assert body["links"]["self"] == "/accounts?filter%5BName%5D=Acme&filter%5BType%5D%5B%5D=A&filter%5BType%5D%5B%5D=B"
 
 
 def test_jsonapi_offset_next_link_when_page_full():

@@ -11,8 +11,11 @@ import re
 from typing import Any, Optional
 
 from dialects.base import Problem, RequestContext, dump_json
+from dialects.fields import clean_record_body
+from dialects.soql import build_list_soql
 from tornsf.errors import ProxyError, UpstreamError
 from tornsf.handlers.base import BaseHandler
+from tornsf.handlers.describe import DescribeMixin
 from tornsf.handlers.upstream import PageStreamer, UpstreamMixin
 from tornsf.salesforce import paths
 from tornsf.salesforce.errors import bad_response_problem
@@ -31,12 +34,18 @@ _FALSE = ("false", "0", "no", "off", "")
 _JSON_BODY_HEADERS = {"Content-Type": "application/json; charset=UTF-8"}
 
 
-class DataHandler(UpstreamMixin, BaseHandler):
+class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
     """Shared steps of the record and query handlers."""
 
     async def resolve_sobject(self, segment: str) -> str:
-        """Return the SObject API name that a path segment names."""
-        return self.checked(paths.sobject_name, segment)
+        """Return the SObject API name that a path segment names (``accounts``, ``contactRoles``, ``Account``).
+
+        The segment is matched against the org's object names from the cached
+        describe global, ignoring case and separators, singular or plural.
+        """
+        self.checked(paths.sobject_name, segment)
+        names = await self.sobject_names()
+        return names.resolve(segment)
 
     def checked(self, check: Any, value: str) -> str:
         """Run a ``paths`` check, turning its rejection into a 400."""
@@ -67,6 +76,38 @@ class DataHandler(UpstreamMixin, BaseHandler):
         fields = dict(self.dialect.parse_record_body(ctx, self.request.body))
         fields.pop("attributes", None)
         return fields
+
+    async def writable_fields(self, ctx: RequestContext, sobject: str, operation: str,
+                              record_id: Optional[str] = None) -> dict[str, Any]:
+        """Return the request body reduced to what ``operation`` may write, under API names.
+
+        Read-only fields, ``Id`` and ``attributes`` that a model library sends
+        back are dropped using the object's describe, so saving a record as it
+        was read works.
+        """
+        fields = self.record_fields(ctx)
+        if record_id is not None:
+            self._drop_own_id(fields, record_id)
+
+        describe = await self.describe_sobject(sobject)
+        cleaned = clean_record_body(describe, fields, operation)
+        if cleaned.dropped:
+            logger.debug("Left out fields Salesforce would reject on %s %s: %s", operation, sobject,
+                         ", ".join(cleaned.dropped))
+        return cleaned.fields
+
+    def _drop_own_id(self, fields: dict[str, Any], record_id: str) -> None:
+        """Remove an ``Id`` member that repeats the path's id; reject one that names another record."""
+        for key in [key for key in fields if key.lower() == "id"]:
+            value = fields.pop(key)
+            if value not in (None, record_id) and str(value)[:15] != record_id[:15]:
+                raise ProxyError(
+                    400,
+                    "id_mismatch",
+                    "The body's %s %r differs from the record id %r in the path: remove it from the body."
+                    % (key, value, record_id),
+                    fields=[key],
+                )
 
     def argument(self, name: str) -> Optional[str]:
         """Return the last value of a query argument, matching its name without regard to case."""
@@ -121,9 +162,7 @@ class SObjectHandler(DataHandler):
     async def post(self, segment: str) -> None:
         sobject = await self.resolve_sobject(segment)
         ctx = self.context(segment, sobject)
-        fields = self.record_fields(ctx)
-        if fields.get("Id", "") is None:
-            del fields["Id"]
+        fields = await self.writable_fields(ctx, sobject, "create")
 
         response = await self.call_salesforce(
             "POST", self.sobject_path(sobject), body=dump_json(fields), headers=_JSON_BODY_HEADERS
@@ -144,13 +183,12 @@ class SObjectHandler(DataHandler):
         if soql and cursor:
             raise ProxyError(400, "invalid_argument", "Pass either a query (q) or a cursor, not both.")
         if not soql and not cursor:
-            # NOTE: lists without SOQL (field filters, sort, limit) are not built yet.
-            raise ProxyError(
-                400,
-                "query_required",
-                "Listing %s needs a SOQL query: add ?q=SELECT Id, Name FROM %s (URL-encoded), and "
-                "autoFetch=true to get every page." % (sobject, sobject),
-            )
+            # A list without SOQL: the dialect reads filters, sort and window
+            # from its own arguments, and the describe turns them into SOQL.
+            list_request = self.dialect.parse_list_request(ctx)
+            cursor = list_request.cursor
+            if not cursor:
+                soql = build_list_soql(await self.describe_sobject(sobject), list_request)
 
         streamer = PageStreamer(self, ctx, sobject, follow=self.flag("autoFetch"), limit=self.max_fetch())
         if cursor:
@@ -193,9 +231,9 @@ class RecordHandler(DataHandler):
     """Retrieve, update and delete one record by id: ``/<SObject>/<id>``."""
 
     async def get(self, segment: str, record_id: str) -> None:
-        sobject, ctx = await self._target(segment, record_id)
         fields = self.argument("fields")
         params = {"fields": self.checked(paths.field_list, fields)} if fields is not None else None
+        sobject, ctx = await self._target(segment, record_id)
 
         response = await self.call_salesforce("GET", self.sobject_path(sobject, record_id), params)
         record = self.salesforce_json(response)
@@ -205,13 +243,16 @@ class RecordHandler(DataHandler):
 
     async def patch(self, segment: str, record_id: str) -> None:
         sobject, ctx = await self._target(segment, record_id)
-        fields = self.record_fields(ctx)
-        self._drop_own_id(fields, record_id)
+        fields = await self.writable_fields(ctx, sobject, "update", record_id)
 
         # Salesforce updates records with PATCH only; PUT answers 405 there.
-        await self.call_salesforce(
-            "PATCH", self.sobject_path(sobject, record_id), body=dump_json(fields), headers=_JSON_BODY_HEADERS
-        )
+        # A request without a body changes nothing, so it is not sent: clay's
+        # connector deletes with a bodiless PUT, which the original proxy also
+        # turned into an update of nothing.
+        if fields or self.request.body.strip():
+            await self.call_salesforce(
+                "PATCH", self.sobject_path(sobject, record_id), body=dump_json(fields), headers=_JSON_BODY_HEADERS
+            )
         record = await self.reread_after_write(self.wants_record("update"), sobject, record_id)
         self.send_reply(self.dialect.updated(ctx, record_id, record))
 
@@ -223,22 +264,11 @@ class RecordHandler(DataHandler):
         self.send_reply(self.dialect.deleted(ctx, record_id))
 
     async def _target(self, segment: str, record_id: str) -> tuple[str, RequestContext]:
-        sobject = await self.resolve_sobject(segment)
+        # Every check of client input comes before resolving, which may call Salesforce.
+        self.checked(paths.sobject_name, segment)
         self.checked(paths.record_id, record_id)
+        sobject = await self.resolve_sobject(segment)
         return sobject, self.context(segment, sobject, record_id)
-
-    def _drop_own_id(self, fields: dict[str, Any], record_id: str) -> None:
-        """Remove an ``Id`` member that repeats the path's id; reject one that names another record."""
-        for key in [key for key in fields if key.lower() == "id"]:
-            value = fields.pop(key)
-            if value not in (None, record_id) and str(value)[:15] != record_id[:15]:
-                raise ProxyError(
-                    400,
-                    "id_mismatch",
-                    "The body's %s %r differs from the record id %r in the path: remove it from the body."
-                    % (key, value, record_id),
-                    fields=[key],
-                )
 
 
 class ExternalIdHandler(DataHandler):
@@ -254,6 +284,9 @@ class ExternalIdHandler(DataHandler):
 
     async def patch(self, segment: str, field: str, value: str) -> None:
         sobject, ctx, encoded = await self._target(segment, field, value)
+        # NOTE: upserts are not cleaned by describe, because whether Salesforce
+        # creates or updates (createable or updateable fields) is known only
+        # from its answer.
         fields = self.record_fields(ctx)
         # Salesforce takes the external id from the path; the body must not repeat it.
         for key in [key for key in fields if key.lower() in ("id", field.lower())]:
@@ -284,9 +317,10 @@ class ExternalIdHandler(DataHandler):
         self.send_reply(self.dialect.deleted(ctx, value))
 
     async def _target(self, segment: str, field: str, value: str) -> tuple[str, RequestContext, str]:
-        sobject = await self.resolve_sobject(segment)
+        self.checked(paths.sobject_name, segment)
         self.checked(paths.field_name, field)
         encoded = self.checked(paths.external_id_value, value)
+        sobject = await self.resolve_sobject(segment)
         return sobject, self.context(segment, sobject), encoded
 
 
