@@ -12,6 +12,9 @@ from typing import Any
 
 import tornado.web
 
+from tornsf.errors import ProxyError
+from tornsf.handlers.base import BaseHandler
+
 STATIC_DIR = pathlib.Path(__file__).resolve().parent.parent / "static"
 MODULE_FILE = "tornsf.js"
 
@@ -50,22 +53,31 @@ def module_url() -> str:
     return "/%s?v=%s" % (MODULE_FILE, version)
 
 
-class DemoHandler(tornado.web.RequestHandler):
-    """Render the demo page, which lists, creates, edits and deletes Accounts with the module."""
+class DemoHandler(BaseHandler):
+    """Render the demo page, which lists, creates, edits and deletes Accounts with the module.
+
+    The route exists in prod too, so that ``/demo`` is a 404 there and never
+    reaches the data routes as an SObject name.
+    """
 
     def get_template_path(self) -> str:
         return str(STATIC_DIR)
 
     def get(self) -> None:
+        if not demo_enabled(self.tornsf):
+            raise ProxyError(404, "not_found", "The /demo page is only served with --env dev or --sandbox.")
+
         self.set_header("Cache-Control", "no-cache")
         self.render("demo.html", module_url=module_url())
 
 
+def demo_enabled(settings) -> bool:
+    return settings.env == "dev" or settings.sandbox
+
+
 def static_routes(settings) -> list:
-    """Return the module route, plus ``/demo`` in dev or when the sandbox org runs."""
-    routes: list = [
+    """Return the routes of the module and of the demo page."""
+    return [
         (r"/(tornsf\.js)", ModuleHandler, {"path": str(STATIC_DIR)}),
+        (r"/demo", DemoHandler),
     ]
-    if settings.env == "dev" or settings.sandbox:
-        routes.append((r"/demo", DemoHandler))
-    return routes
