@@ -333,3 +333,24 @@ def test_basic_info_lists_recent_items(api):
     body = api.get("/sobjects/Account").json()
     assert body["objectDescribe"]["name"] == "Account"
     assert body["recentItems"][0]["Name"] == "Recently made"
+
+
+def test_head_on_record_has_no_body(api):
+    record_id = create_account(api)
+    response = api.http.head(api.url("/sobjects/Account/" + record_id))
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_post_with_method_override_updates(api):
+    record_id = create_account(api)
+    response = api.post("/sobjects/Account/%s?_HttpMethod=PATCH" % record_id, json={"Industry": "Media"})
+    assert response.status_code == 204
+    assert api.get("/sobjects/Account/" + record_id).json()["Industry"] == "Media"
+
+
+def test_method_override_name_is_case_sensitive(api):
+    record_id = create_account(api)
+    response = api.post("/sobjects/Account/%s?_httpmethod=PATCH" % record_id, json={"Industry": "Media"})
+    assert response.status_code == 405

@@ -147,11 +147,6 @@ class RecordHandler(DataHandler):
             raise errors.not_found()
         self.send_json(records.render(sobject, stored, version, self.selected_fields(sobject)))
 
-    def head(self, version, name, record_id):
-        self.load(name, record_id)
-        self.set_header("Content-Type", "application/json;charset=UTF-8")
-        self.finish()
-
     def patch(self, version, name, record_id):
         sobject, stored = self.load(name, record_id)
         body = self.json_body()

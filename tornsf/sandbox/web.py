@@ -112,6 +112,23 @@ class DataHandler(SandboxHandler):
             raise errors.invalid_session()
         if knobs.request_limit_exceeded:
             raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        self.apply_method_override()
+
+    def apply_method_override(self):
+        """Apply Salesforce's method override, ``POST ...?_HttpMethod=PATCH`` (also DELETE, GET, HEAD).
+
+        Clients that can only send GET and POST use it. The parameter name is case-sensitive.
+        """
+        override = self.get_query_argument("_HttpMethod", None)
+        if override is None or self.request.method != "POST":
+            return
+        if override not in ("PATCH", "DELETE", "GET", "HEAD"):
+            raise errors.method_not_allowed(override, self.ALLOWED)
+        self.request.method = override
+
+    def head(self, *args, **kwargs):
+        # Tornado drops the body of HEAD responses, so GET's work gives HEAD's headers.
+        return self.get(*args, **kwargs)
 
     def check_version(self):
         version = self.path_kwargs.get("version")
