@@ -2,9 +2,9 @@
 
 The path is checked and re-encoded segment by segment, query arguments are
 re-encoded from their decoded bytes, and the body and its Content-Type pass
-through unchanged.  Apex responses go to the dialect's ``apex`` as they are;
-errors that Salesforce itself raises (no such mapping, unhandled exception,
-an HTML outage page) go to its ``error``.
+through unchanged.  Apex responses go to the dialect's ``apex`` as they are.
+Errors that Salesforce itself raises (no such mapping, an unhandled
+exception, an HTML outage page) go to the dialect's ``error``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ class ApexHandler(UpstreamMixin, BaseHandler):
 
     def initialize(self, prefix: str = "") -> None:
         self.route_prefix = prefix + "/apex/"
+
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        # Path arguments (name None) are not used: forward() checks the raw
+        # path, and reports text that is not UTF-8 with its own message.
+        if name is None:
+            return value.decode("latin-1")
+        return super().decode_argument(value, name)
 
     async def get(self, _path: str) -> None:
         await self.forward()
@@ -84,8 +91,8 @@ class ApexHandler(UpstreamMixin, BaseHandler):
 def _is_salesforce_error(response: HTTPResponse) -> bool:
     """Tell Salesforce's own errors from what an Apex method chose to return.
 
-    Salesforce reports its errors as a JSON array of ``errorCode`` objects, and
-    outages as HTML pages with a 5xx status; an Apex method's own 4xx or 5xx
+    Salesforce reports its errors as a JSON array of ``errorCode`` objects and
+    outages as HTML pages with a 5xx status.  An Apex method's own 4xx or 5xx
     response with any other body passes through unchanged.
     """
     if response.code < 400:

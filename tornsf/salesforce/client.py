@@ -14,7 +14,7 @@ import logging
 import urllib.parse
 from typing import Any, Mapping, Optional
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 
 from tornsf.errors import UpstreamError
 from tornsf.salesforce.errors import is_transport_failure, proxy_problem, transport_problem
@@ -136,7 +136,14 @@ class SalesforceClient:
 
     async def send(self, request: HTTPRequest) -> HTTPResponse:
         """Send ``request`` and return its response, raising UpstreamError on transport failures."""
-        response = await self.http.fetch(request, raise_error=False)
+        try:
+            response = await self.http.fetch(request, raise_error=False)
+        except HTTPClientError as exc:
+            # raise_error=False still raises when no response arrived (curl
+            # errors and queue timeouts, all with code 599).
+            logger.warning("%s %s failed: %s", request.method, _loggable_url(request.url), exc)
+            raise UpstreamError(transport_problem(exc)) from None
+
         if is_transport_failure(response):
             logger.warning("%s %s failed: %s", request.method, _loggable_url(request.url), response.error)
             raise UpstreamError(transport_problem(response.error))
