@@ -68,6 +68,13 @@ def test_whoami_returns_demo_user(run):
     assert identity["username"] == "demo@example.com"
 
 
+def test_connect_defaults_to_module_origin(run, large_sandbox_proxy):
+    result = value_of(run["report"]["defaultUrl"])
+
+    assert result["url"] == large_sandbox_proxy.browser_url
+    assert result["identity"]["username"] == "demo@example.com"
+
+
 def test_create_returns_record_with_id(run):
     created = value_of(run["report"]["create"])
 
@@ -215,6 +222,17 @@ def test_missing_required_field_names_field(run):
     assert error["status"] == 400
     assert error["errorCode"] == "REQUIRED_FIELD_MISSING"
     assert error["fields"] == ["Name"]
+
+
+def test_expired_token_refreshed_without_hook(run):
+    outcome = value_of(run["report"]["refreshed"])
+    refreshes = [
+        call for call in calls_to(run["calls"], "POST", "/services/oauth2/token")
+        if "grant_type=refresh_token" in call["body"]
+    ]
+
+    assert outcome == {"hookErrors": [], "length": 1}
+    assert refreshes
 
 
 def test_expired_session_runs_login_hook(run):

@@ -79,6 +79,11 @@ async function runAllowedOrigin(page, results) {
   // Every step connects again: evaluate() shares nothing but window.
   const proxyUrl = PROXY_URL;
   results.whoami = await step(page, ({ connect }, url) => connect({ url }).whoami(), proxyUrl);
+  // Without `url` the module talks to the origin it was loaded from, not the page's.
+  results.defaultUrl = await step(page, async ({ connect }) => {
+    const sf = connect();
+    return { url: sf.url, identity: await sf.whoami() };
+  }, null);
 
   results.create = await step(page, async ({ connect }, { url, name }) => {
     const Account = connect({ url }).model("Account");
@@ -156,20 +161,26 @@ async function runAllowedOrigin(page, results) {
 
 // Runs last: the session is unusable afterwards.
 async function runExpiredSession(page, results) {
-  // A session whose token expired and cannot be refreshed: the hook runs.
   const proxyUrl = PROXY_URL;
-  await sandboxAdmin("PATCH", "/_sandbox/knobs", { refuse_refresh: true });
-  await sandboxAdmin("POST", "/_sandbox/expire-tokens");
-  results.expired = await step(page, async ({ connect }, url) => {
+  const countRecords = async ({ connect }, url) => {
     const hookErrors = [];
     const sf = connect({ url, onLoginRequired: (error) => hookErrors.push(error.status) });
     try {
-      await sf.model("Account").query("SELECT Id FROM Account LIMIT 1");
-      return { hookErrors, resolved: true };
+      const records = await sf.model("Account").query("SELECT Id FROM Account LIMIT 1");
+      return { hookErrors, length: records.length };
     } catch (error) {
       return { hookErrors, status: error.status, errorCode: error.errorCode };
     }
-  }, proxyUrl);
+  };
+
+  // An expired access token is refreshed by the proxy: the page notices nothing.
+  await sandboxAdmin("POST", "/_sandbox/expire-tokens");
+  results.refreshed = await step(page, countRecords, proxyUrl);
+
+  // A session whose token expired and cannot be refreshed: the hook runs.
+  await sandboxAdmin("PATCH", "/_sandbox/knobs", { refuse_refresh: true });
+  await sandboxAdmin("POST", "/_sandbox/expire-tokens");
+  results.expired = await step(page, countRecords, proxyUrl);
   await sandboxAdmin("POST", "/_sandbox/reset-knobs");
 }
 
