@@ -372,3 +372,28 @@ def test_access_log_hides_secrets(proxy, sandbox):
     assert sealed not in log
     assert DEMO_PASSWORD not in log
     assert "upstream=2" in log
+
+
+def test_whoami_refreshes_expired_web_session(proxy, sandbox):
+    browser = requests.Session()
+    authorize_url, _ = start_login(proxy, browser)
+    assert browser.get(submit_sandbox_form(browser, authorize_url), timeout=30).status_code == 200
+    old_cookie = browser.cookies.get("tornsf_session")
+    sandbox.expire_tokens()
+
+    response = browser.get(proxy.url + "/login/whoami", timeout=30)
+
+    assert response.status_code == 200
+    assert response.json()["username"] == DEMO_USERNAME
+    assert browser.cookies.get("tornsf_session") != old_cookie
+    refreshes = [entry for entry in token_calls(sandbox) if "grant_type=refresh_token" in entry["body"]]
+    assert len(refreshes) == 1
+
+
+def test_whoami_expired_password_session(proxy, sandbox, bearer):
+    sandbox.expire_tokens()
+
+    response = requests.get(proxy.url + "/login/whoami", headers={"Authorization": "Bearer " + bearer}, timeout=30)
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "session_expired"

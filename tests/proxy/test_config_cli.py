@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from tests.fixtures.proxy import ProxyProcess, proxy_environ
+import requests
+
+from tests.fixtures.proxy import ProxyProcess, password_login, proxy_environ
 
 
 def alive(pid):
@@ -50,3 +52,18 @@ def test_sandbox_flag_prints_working_curl_example(tmp_path):
 
     assert code == 0
     assert not any(alive(pid) for pid in children)
+
+
+@pytest.mark.slow
+def test_dev_ephemeral_secret_shared_by_workers(proxy_factory):
+    proxy = proxy_factory(processes=2, environ={"COOKIE_SECRET": ""})
+    sealed = password_login(proxy.url).json()["session"]
+
+    pids = set()
+    for _ in range(40):
+        response = requests.get(proxy.url + "/login/whoami", headers={"Authorization": "Bearer " + sealed}, timeout=30)
+        assert response.status_code == 200
+        pids.add(requests.get(proxy.url + "/healthz", timeout=30).json()["pid"])
+
+    assert len(pids) == 2
+    assert "COOKIE_SECRET is not set" in proxy.log_text()

@@ -177,3 +177,18 @@ def test_healthz_reports_worker(proxy):
     assert body["status"] == "ok"
     assert body["pid"] in proxy.worker_pids()
     assert body["worker"] == 0
+
+
+@pytest.mark.slow
+def test_repeated_crashes_back_off(proxy_factory):
+    proxy = proxy_factory(processes=1)
+
+    killed = []
+    for _ in range(4):
+        assert wait_for(lambda: [pid for pid in proxy.worker_pids() if pid not in killed], 15)
+        victim = [pid for pid in proxy.worker_pids() if pid not in killed][0]
+        os.kill(victim, signal.SIGKILL)
+        killed.append(victim)
+
+    assert "restarts after repeated crashes: waiting" in proxy.log_text()
+    assert wait_for(lambda: requests.get(proxy.url + "/healthz", timeout=5).status_code == 200, 15)

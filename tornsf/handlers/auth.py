@@ -337,7 +337,7 @@ class WhoAmIHandler(LoginSteps):
 
         self.upstream_calls += 2
         try:
-            renewed = await refresh.refresh(session)
+            renewed, _ = await refresh.refresh(session)
             identity = await fetch_identity(self.salesforce, renewed)
         except OAuthError:
             raise ProxyError(401, "session_expired", "The Salesforce session has expired: log in again at /login.") from None
