@@ -69,6 +69,18 @@ def test_first_page_only(large):
     assert len(page_calls(sandbox)) == 1
 
 
+def test_max_fetch_cuts_first_page(large):
+    sandbox, proxy, sealed = large
+
+    response = query(proxy, sealed, "SELECT Id FROM Account", PAGE_OF_200, maxFetch="50")
+
+    body = response.json()
+    assert len(body["records"]) == 50
+    assert body["returnedSize"] == 50
+    assert body["done"] is False
+    assert "nextRecordsUrl" not in body
+
+
 def test_autofetch_streams_pages_until_max_fetch(large):
     sandbox, proxy, sealed = large
 

@@ -238,27 +238,30 @@ class PageStreamer:
         self.returned = 0
 
     async def run(self, path: str, params: Params = None) -> None:
-        """Fetch the first page from ``path``, then stream it and the pages after it."""
+        """Fetch the first page from ``path``, then stream it and the pages after it.
+
+        Errors before the first byte get an ordinary error response.  Errors
+        after it end the response as broken (see ``_abort``).
+        """
         page = await self._fetch_page(path, params)
         self._start(page)
 
+        try:
+            await self._stream(page)
+        except StreamClosedError:
+            logger.info("The client closed the connection after %d records; no more pages fetched", self.returned)
+        except Exception as exc:
+            self._abort(exc)
+
+    async def _stream(self, page: Page) -> None:
         while True:
             cut = self._write_records(page)
-            try:
-                await self.handler.flush()
-            except StreamClosedError:
-                logger.info("The client closed the connection after %d records; no more pages fetched", self.returned)
-                return
+            await self.handler.flush()
 
             more = page.next_records_url is not None and not page.done
             if cut or not more or not self.follow or self.returned >= self.limit:
                 break
-
-            try:
-                page = await self._fetch_page(page.next_records_url)
-            except (UpstreamError, ProxyError) as exc:
-                self._abort(exc)
-                return
+            page = await self._fetch_page(page.next_records_url)
 
         self._finish(page, cut)
 
@@ -267,8 +270,10 @@ class PageStreamer:
         return parse_page(self.handler.salesforce_json(response))
 
     def _start(self, page: Page) -> None:
-        # Before autoFetch follows pages itself, the dialect gets no next URL.
-        next_url = None if self.follow else page.next_records_url
+        # The dialect gets a next URL only when this response ends with this
+        # whole page: not when autoFetch follows pages or maxFetch cuts it.
+        cut = len(page.records) > self.limit
+        next_url = None if self.follow or cut else page.next_records_url
         info = ListInfo(sobject=self.sobject, total_size=page.total_size, returned=0,
                         next_records_url=next_url, done=page.done)
         reply = self.handler.dialect.list_start(self.ctx, info)
@@ -299,17 +304,19 @@ class PageStreamer:
                         next_records_url=next_url, done=not (more or cut))
         self.handler.finish(self.handler.dialect.list_end(self.ctx, info))
 
-    def _abort(self, exc: Union[UpstreamError, ProxyError]) -> None:
+    def _abort(self, exc: Exception) -> None:
         # NOTE: the status line and part of the body are already sent, so the
         # only way left to tell the client the list is incomplete is to close
-        # the connection without the final chunk: HTTP clients then report a
-        # broken response instead of parsing a short list as complete.
-        logger.error(
-            "Closing a streamed list after %d records because a later page failed: %s %s",
-            self.returned, exc.problem.status, exc.problem.message,
-        )
+        # the connection without the final chunk: HTTP/1.1 clients then report
+        # a broken response instead of parsing a short list as complete.
+        problem = getattr(exc, "problem", None)
+        if problem is not None:
+            logger.error("Closing a streamed list after %d records because a later page failed: %d %s: %s",
+                         self.returned, problem.status, problem.code, problem.message)
+        else:
+            logger.error("Closing a streamed list after %d records because of an unexpected error",
+                         self.returned, exc_info=exc)
         self.handler.abort_response()
-
 
 def parse_page(value: Any) -> Page:
     """Check a query result page and return it as a Page; raise UpstreamError (502) if malformed."""

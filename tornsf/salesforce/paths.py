@@ -22,7 +22,7 @@ RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?\Z")
 # A field reference in ``?fields=``: an API name, optionally through relationships.
 FIELD_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}(?:\.[A-Za-z][A-Za-z0-9_]{0,79}){0,4}\Z")
 
-# What a query locator path from Salesforce (``nextRecordsUrl``) may contain.
+# The shape of a query locator path from Salesforce (``nextRecordsUrl``): a relative path under /services/data/.
 LOCATOR_PATH = re.compile(r"/services/data/[A-Za-z0-9._\-/]+\Z")
 
 # Characters kept as they are inside one encoded Apex path segment: RFC 3986
