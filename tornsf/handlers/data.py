@@ -245,7 +245,7 @@ class RecordHandler(DataHandler):
         sobject, ctx = await self._target(segment, record_id)
         fields = await self.writable_fields(ctx, sobject, "update", record_id)
 
-        # Salesforce updates records with PATCH only; PUT answers 405 there.
+        # Salesforce updates records with PATCH only and returns 405 for PUT.
         # A request without a body changes nothing, so it is not sent: clay's
         # connector deletes with a bodiless PUT, which the original proxy also
         # turned into an update of nothing.
