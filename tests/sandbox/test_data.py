@@ -354,3 +354,22 @@ def test_method_override_name_is_case_sensitive(api):
     record_id = create_account(api)
     response = api.post("/sobjects/Account/%s?_httpmethod=PATCH" % record_id, json={"Industry": "Media"})
     assert response.status_code == 405
+
+
+def test_invalid_email_is_rejected(api):
+    response = api.post("/sobjects/Contact/", json={"LastName": "Doe", "Email": "not-an-address"})
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "INVALID_EMAIL_ADDRESS"
+    assert response.json()[0]["fields"] == ["Email"]
+
+
+def test_too_long_text_is_rejected(api):
+    response = api.post("/sobjects/Account/", json={"Name": "x" * 256})
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "STRING_TOO_LONG"
+    assert response.json()[0]["fields"] == ["Name"]
+
+
+def test_patch_with_empty_body_succeeds(api):
+    record_id = create_account(api)
+    assert api.patch("/sobjects/Account/" + record_id, json={}).status_code == 204

@@ -84,7 +84,6 @@ class SObjectHandler(DataHandler):
 
         record = records.prepare_insert(sobject, body, self.org.store, self.token.user_id, values.now_text())
         new_id = self.org.store.insert(sobject, record)
-        self.set_header("Location", records.record_url(version, sobject.name, new_id))
         self.send_json({"id": new_id, "success": True, "errors": []}, status=201)
 
 

@@ -13,6 +13,7 @@ from tornsf.sandbox import ids
 from tornsf.sandbox.errors import ApiError
 from tornsf.sandbox.schema import NUMBER_TYPES, Field
 
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -106,6 +107,9 @@ def _to_text(field: Field, value) -> str:
         text = str(int(value))
     else:
         text = str(value)
+    if field.type == "email" and text and not _EMAIL_RE.match(text):
+        raise ApiError(400, "INVALID_EMAIL_ADDRESS", "%s: invalid email address: %s" % (field.label, text),
+                       [field.name])
     if field.length and len(text) > field.length:
         raise ApiError(
             400, "STRING_TOO_LONG",

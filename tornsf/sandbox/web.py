@@ -146,10 +146,6 @@ class DataHandler(SandboxHandler):
             raise errors.invalid_session()
         return record
 
-    @property
-    def version(self) -> str:
-        return self.path_kwargs.get("version", API_VERSIONS[-1])
-
     def send_json(self, document, status: int = 200):
         """Send JSON, cut in the middle while the ``truncate_json`` knob is on."""
         body = encode_json(document)
