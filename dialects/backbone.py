@@ -3,8 +3,8 @@
 Backbone merges whatever a create or update returns into the model, reads a
 collection from a top-level array, and (through jQuery) fails any 2xx other
 than 204 whose body is not JSON.  So records are flat objects with both
-``Id`` and ``id`` and no ``attributes``; creates and updates answer with the
-re-read record; the total goes in ``X-Total-Count`` and the next page in a
+``Id`` and ``id`` and no ``attributes``, and creates and updates return the
+re-read record.  The total goes in ``X-Total-Count`` and the next page in a
 ``Link: <...>; rel="next"`` header.
 """
 

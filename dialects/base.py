@@ -174,10 +174,10 @@ def parse_order(values: list[str]) -> list[tuple[str, bool]]:
 def parse_list_arguments(arguments: Mapping[str, list[str]]) -> ListRequest:
     """Read the list arguments that every dialect accepts.
 
-    ``Field=value`` and ``filter[Field]=value`` filter by equality (repeat an
+    ``Field=value`` and ``filter[Field]=value`` filter by equality.  Repeat an
     argument to accept several values; ``filter[id]`` and ``ids[]`` also take
-    comma-separated ids), ``fields=A,B`` selects, ``sort=A,-B`` orders,
-    ``limit``/``offset`` window the result and ``cursor`` continues an
+    comma-separated ids.  ``fields=A,B`` selects, ``sort=A,-B`` orders,
+    ``limit`` and ``offset`` window the result, and ``cursor`` continues an
     earlier list.
     """
     request = ListRequest(

@@ -4,8 +4,8 @@ Ember requests pluralized camelCase paths (``/accounts``, ``/contactRoles``,
 ``/invoiceCs`` for ``Invoice__c``), wraps bodies in a root key named after the
 model (``{"account": {...}}``), and reads responses the same way, with list
 totals under ``meta``.  Attribute keys are lower camelCase (``billingCity``,
-``invoiceTotalC``) and the id is ``id``; incoming keys are mapped back to API
-names by the describe-based cleaner, which ignores case and separators.
+``invoiceTotalC``) and the id is ``id``.  The describe-based cleaner maps
+incoming keys back to API names, ignoring case and separators.
 Field validation errors answer 422 with JSON:API-style error objects, the only
 form that fills ``record.errors``.
 """

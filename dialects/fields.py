@@ -1,7 +1,7 @@
 """Field lookup from an SObject describe, and cleaning of record bodies before a save.
 
-Salesforce takes field names in request bodies case-insensitively but answers
-with the canonical case from describe, and it rejects a body that carries
+Salesforce takes field names in request bodies case-insensitively but returns
+the canonical case from describe, and it rejects a body that carries
 ``Id``, ``attributes`` or a field the user may not write.  Model libraries
 send back whatever they read, so ``clean_record_body`` reduces a body to the
 fields that the operation may write, under their API names.
@@ -109,8 +109,8 @@ def clean_record_body(describe: Mapping[str, Any], body: Mapping[str, Any], oper
 
     Drops ``attributes``, ``Id``/``id``, nested records and child lists that a
     read returned, and fields that describe marks as not createable (create) or
-    not updateable (update).  Keys are renamed to API names, matching case and
-    ``-``/``_`` leniently; a parent relationship name with a plain id value
+    not updateable (update).  Keys are renamed to API names, ignoring case,
+    ``-`` and ``_``.  A parent relationship name with a plain id value
     (``"Owner": "005..."``) becomes its reference field (``OwnerId``).  Keys
     that match no field are kept, so Salesforce reports them as INVALID_FIELD.
     Raises DialectError 400 when two keys name the same field.

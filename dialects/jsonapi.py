@@ -2,7 +2,7 @@
 
 Records become resource objects whose ``type`` is the collection segment the
 client requested (``accounts``, ``Accounts``, ``contact-roles``), so each
-client finds its own model name; attributes keep Salesforce's API names
+client finds its own model name.  Attributes keep Salesforce's API names,
 without ``Id`` and ``attributes``.  The proxy supports no JSON:API extensions
 and ignores profiles.  Content negotiation follows the specification: a
 request body whose JSON:API media type carries any parameter other than
@@ -26,7 +26,7 @@ MEDIA_TYPE = "application/vnd.api+json"
 
 _FAMILY_ARGUMENT = re.compile(r"^(page|fields)\[([^\]]*)\]$")
 
-# Which query argument an error code of the list builder is about.
+# The query argument that each error code of the list builder refers to.
 _PARAMETER_FOR_CODE = {"invalid_sort": "sort", "invalid_limit": "page[size]", "invalid_offset": "page[offset]",
                        "invalid_cursor": "page[cursor]"}
 
@@ -214,10 +214,10 @@ class JsonApiDialect(Dialect):
         size = (ctx.arguments.get("page[size]") or [None])[-1]
         if size and size.isdigit() and info.returned >= int(size) > 0:
             offset = (ctx.arguments.get("page[offset]") or ["0"])[-1]
-            kept = {name: values for name, values in ctx.arguments.items()
-                    if name not in ("page[offset]", "page[cursor]", "dialect")}
-            kept["page[offset]"] = str(int(offset) + int(size)) if offset.isdigit() else size
-            return list_link(ctx, kept)
+            arguments = {name: values for name, values in ctx.arguments.items()
+                         if name not in ("page[offset]", "page[cursor]", "dialect")}
+            arguments["page[offset]"] = str(int(offset) + int(size)) if offset.isdigit() else size
+            return list_link(ctx, arguments)
         return None
 
     def list_end(self, ctx: RequestContext, info: ListInfo) -> bytes:

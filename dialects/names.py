@@ -2,9 +2,9 @@
 
 Front-end libraries derive URL segments and payload keys from model names with
 their own inflectors (Ember's, ``pluralize``, kitsu's kebab-case), so the proxy
-matches names leniently: ``fold`` drops case and the separators ``_``, ``-``
-and spaces, and ``pluralize``/``singularize`` cover the regular English rules
-plus the irregular words that occur in Salesforce object names.
+matches names leniently.  ``fold`` drops case and the separators ``_``, ``-``
+and spaces.  ``pluralize`` and ``singularize`` cover the regular English rules
+plus common irregular words.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ _CAMEL_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def fold(name: str) -> str:
-    """Return ``name`` lower-cased without ``_``, ``-``, ``.`` and spaces, for lenient matching."""
-    return re.sub(r"[\s_\-.]+", "", name).lower()
+    """Return ``name`` lower-cased without ``_``, ``-`` and spaces, for lenient matching."""
+    return re.sub(r"[\s_\-]+", "", name).lower()
 
 
 def _split_last_word(name: str) -> tuple[str, str]:

@@ -163,7 +163,7 @@ def load_dialects(settings: Any) -> dict[str, Dialect]:
 
 
 def requested_dialect_name(request: HTTPServerRequest) -> Optional[str]:
-    """Return the dialect name a request asks for: the header, else the query argument, else None."""
+    """Return the dialect name a request selects: the header, else the query argument, else None."""
     name = request.headers.get(HEADER, "").strip()
     if not name:
         values = request.query_arguments.get(ARGUMENT) or []

@@ -1,9 +1,9 @@
 """Build SOQL for lists asked for without SOQL (``GET /Account?Industry=Energy``).
 
-Nothing the client sends is spliced into the query as written: field names
-must match the object's describe and are emitted in their canonical form, and
-each value becomes a literal of the field's type (a quoted, escaped string;
-a checked number, boolean, date, date-time or id; or ``null``).
+Nothing the client sends is spliced into the query as written.  Field names
+must match the object's describe and are emitted in their canonical form.
+Each value becomes a literal of the field's type: a quoted, escaped string,
+a checked number, boolean, date, date-time or id, or ``null``.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _select_field(index: FieldIndex, name: str, code: str, purpose: str) -> tupl
     """Return the canonical SOQL name of ``name`` and its describe entry.
 
     ``Owner.Name`` is accepted when ``Owner`` is a parent relationship of the
-    object; the part after the dot is only checked to be an identifier,
+    object.  The part after the dot is only checked to be an identifier,
     because the parent's describe is not at hand.
     """
     head, dot, rest = name.partition(".")
