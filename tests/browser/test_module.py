@@ -216,6 +216,13 @@ def test_invalid_id_rejects_with_salesforce_error(run):
     assert error["message"]
 
 
+def test_where_rejects_null_filter(run):
+    error = error_of(run["report"]["whereNull"])
+
+    assert error["name"] == "TypeError"
+    assert "ParentId" in error["message"]
+
+
 def test_missing_required_field_names_field(run):
     error = error_of(run["report"]["requiredField"])
 

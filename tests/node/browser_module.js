@@ -128,13 +128,17 @@ async function runAllowedOrigin(page, results) {
     return { records: records.map((record) => ({ Id: record.Id, Name: record.Name, Industry: record.Industry })) };
   }, proxyUrl);
 
-  // Save a record read with system fields: only Phone changed, so only Phone is sent.
+  // Save a record read with system and relationship fields, after changing
+  // a system field and a related record too: only Phone may be sent.
   results.save = await step(page, async ({ connect }, { url, id }) => {
     const Account = connect({ url }).model("Account");
     const [record] = await Account.query(
-      `SELECT Id, Name, Industry, Phone, CreatedDate, LastModifiedDate, SystemModstamp FROM Account WHERE Id = '${id}'`,
+      "SELECT Id, Name, Industry, Phone, CreatedDate, LastModifiedDate, SystemModstamp, CreatedBy.Name " +
+      `FROM Account WHERE Id = '${id}'`,
     );
     record.Phone = "555-0199";
+    record.CreatedDate = "2001-01-01T00:00:00.000+0000";
+    record.CreatedBy.Name = "Someone Else";
     const changes = record.changes();
     await record.save();
     const changesAfterSave = record.changes();
@@ -154,6 +158,7 @@ async function runAllowedOrigin(page, results) {
     return Account.find(id);
   }, { url: proxyUrl, id });
 
+  results.whereNull = await step(page, ({ connect }, url) => connect({ url }).model("Account").where({ ParentId: null }), proxyUrl);
   results.malformedId = await step(page, ({ connect }, url) => connect({ url }).model("Account").find("not-an-id"), proxyUrl);
   results.requiredField = await step(page, ({ connect }, url) => connect({ url }).model("Account").create({ Industry: "Energy" }), proxyUrl);
 

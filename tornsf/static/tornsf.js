@@ -16,8 +16,8 @@
 // `[{message, errorCode, fields}]`.
 const DIALECT = "salesforce";
 
-// Fields that Salesforce sets itself on every object, compared in lower case.
-// Save and create never send them.  Other read-only fields (formulas,
+// `Id`, `attributes` and the fields Salesforce sets itself on every object,
+// compared in lower case.  Save and create never send them.  Other read-only fields (formulas,
 // roll-ups, auto-numbers) are learned per object when Salesforce rejects
 // them with INVALID_FIELD_FOR_INSERT_UPDATE.
 const SYSTEM_FIELDS = [
@@ -209,7 +209,13 @@ class Model {
    */
   async where(filters = {}, { limit, offset, orderBy, fields } = {}) {
     const params = { limit, offset, sort: sortArgument(orderBy), fields: listArgument(fields) };
-    for (const [field, value] of Object.entries(filters)) params[`filter[${field}]`] = value;
+    for (const [field, value] of Object.entries(filters)) {
+      // Dropping the filter would list every record, so reject it instead.
+      if (value === null || value === undefined) {
+        throw new TypeError(`where() cannot match ${field} to ${value}: use query() with "WHERE ${field} = null".`);
+      }
+      params[`filter[${field}]`] = value;
+    }
     return this.list(params);
   }
 
@@ -334,11 +340,14 @@ function snapshot(record) {
   return new Map(Object.entries(record).map(([field, value]) => [field, JSON.stringify(value)]));
 }
 
-// Objects are relationship records, child query results or compound fields
-// such as BillingAddress: Salesforce writes none of them through the parent.
+// Plain objects are relationship records, child query results or compound
+// fields such as BillingAddress: Salesforce writes none of them through the
+// parent.  A Date is written as JSON writes it, an ISO 8601 timestamp.
 function isWritable(model, field, value) {
   if (model.isReadOnly(field)) return false;
-  return value === null || typeof value !== "object" || Array.isArray(value);
+  if (value === null || typeof value !== "object") return true;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype !== Object.prototype && prototype !== null;
 }
 
 /** Apex REST calls: `sf.apex.get("/orders/42", {full: true})` reaches `/services/apexrest/orders/42?full=true`. */
