@@ -242,6 +242,9 @@ def test_routes_under_api_prefix(proxy_factory, sandbox):
     # The worker has no describe cached yet: the id check must still come first.
     invalid = requests.get(prefixed.url + "/api/Account/abc", headers=auth(sealed), timeout=30)
     assert invalid.status_code == 400
+    bad_limit = requests.get(prefixed.url + "/api/Account", params={"q": "SELECT Id FROM Account", "maxFetch": "0"},
+                             headers=auth(sealed), timeout=30)
+    assert bad_limit.status_code == 400
     assert sandbox.calls()["total"] == 0
 
     query = requests.get(prefixed.url + "/api/Account", params={"q": "SELECT Id FROM Account LIMIT 2"},

@@ -175,26 +175,32 @@ class SObjectHandler(DataHandler):
         self.send_reply(self.dialect.created(ctx, result, record))
 
     async def get(self, segment: str) -> None:
-        sobject = await self.resolve_sobject(segment)
-        ctx = self.context(segment, sobject)
+        # The query arguments are checked before resolving, which may call Salesforce.
+        self.checked(paths.sobject_name, segment)
         soql = self.argument("query") or self.argument("q")
         cursor = self.argument("cursor")
-
         if soql and cursor:
             raise ProxyError(400, "invalid_argument", "Pass either a query (q) or a cursor, not both.")
+        cursor_path = self.cursor_path(cursor) if cursor else None
+        follow = self.flag("autoFetch")
+        limit = self.max_fetch()
+        resource = "queryAll" if self.flag("queryAll") else "query"
+
+        sobject = await self.resolve_sobject(segment)
+        ctx = self.context(segment, sobject)
         if not soql and not cursor:
             # A list without SOQL: the dialect reads filters, sort and window
             # from its own arguments, and the describe turns them into SOQL.
             list_request = self.dialect.parse_list_request(ctx)
-            cursor = list_request.cursor
-            if not cursor:
+            if list_request.cursor:
+                cursor_path = self.cursor_path(list_request.cursor)
+            else:
                 soql = build_list_soql(await self.describe_sobject(sobject), list_request)
 
-        streamer = PageStreamer(self, ctx, sobject, follow=self.flag("autoFetch"), limit=self.max_fetch())
-        if cursor:
-            await streamer.run(self.cursor_path(cursor))
+        streamer = PageStreamer(self, ctx, sobject, follow=follow, limit=limit)
+        if cursor_path:
+            await streamer.run(cursor_path)
         else:
-            resource = "queryAll" if self.flag("queryAll") else "query"
             await streamer.run(self.salesforce.data_path(resource), {"q": soql})
 
     def max_fetch(self) -> int:
