@@ -314,3 +314,13 @@ def test_locator_with_offset_past_end_is_invalid(large):
     response = large.get("/query/%s-99999" % locator)
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
+
+
+def test_large_page_is_gzipped_when_asked(large):
+    soql = "SELECT Id, Name FROM Account LIMIT 300"
+    zipped = large.query(soql, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert len(zipped.json()["records"]) == 300
+    plain = large.query(soql, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.json() == zipped.json()

@@ -46,7 +46,8 @@ def make_app(org: SandboxOrg) -> tornado.web.Application:
         default_handler_class=NotFoundHandler,
         default_handler_args={"org": org},
         log_function=_log_request,
-        compress_response=False,
+        # Like Salesforce, gzip responses only for clients that send Accept-Encoding: gzip.
+        compress_response=True,
     )
 
 
