@@ -1,5 +1,6 @@
 """Upstream faults through the running proxy: each gives the right status and a JSON error saying what to do."""
 
+import dataclasses
 import os
 import pathlib
 import subprocess
@@ -10,7 +11,10 @@ import time
 import pytest
 import requests
 
-from tests.fixtures.proxy import REPO_ROOT, password_login, start_proxy
+from tests.fixtures.proxy import REPO_ROOT, TEST_COOKIE_SECRET, password_login, start_proxy
+from tests.proxy.test_refresh import web_bearer
+from tornsf.config import load_settings
+from tornsf.session import SessionSealer
 
 SALESFORCE_SHAPES = {"X-Model-Dialect": "salesforce"}
 RECORD = "/Account/001000000000001AAA"
@@ -125,3 +129,32 @@ def test_stopped_salesforce_is_unreachable(own_sandbox_process):
         assert requests.get(proxy.url + "/healthz", timeout=10).status_code == 200
     finally:
         proxy.stop()
+
+
+def reseal(sealed, **changes):
+    """Return ``sealed`` with session fields changed, sealed under the test proxy's secret."""
+    environ = {"SALESFORCE_CLIENT_ID": "c", "SALESFORCE_CLIENT_SECRET": "s", "COOKIE_SECRET": TEST_COOKIE_SECRET}
+    sealer = SessionSealer(load_settings("dev", environ))
+    session, _ = sealer.open(sealed)
+    return sealer.seal(dataclasses.replace(session, **changes))
+
+
+def test_instance_outside_allowed_hosts_refused(proxy, sandbox, bearer):
+    # A loopback address that SALESFORCE_ALLOWED_HOSTS does not list.
+    sealed = reseal(bearer, instance_url="http://127.0.0.2:9")
+    sandbox.reset_calls()
+
+    for path in (QUERY, RECORD, "/apex/echo"):
+        assert_proxy_error(get(proxy, sealed, path), 403, "host_not_allowed")
+    assert sandbox.calls()["total"] == 0
+
+
+def test_login_server_outside_allowed_hosts_refused(proxy, sandbox):
+    sealed = reseal(web_bearer(proxy.url), login_url="http://127.0.0.2:9")
+    sandbox.expire_tokens()
+    sandbox.reset_calls()
+
+    response = get(proxy, sealed, QUERY)
+
+    assert_proxy_error(response, 403, "host_not_allowed")
+    assert sandbox.count("POST", "/services/oauth2/token") == 0

@@ -36,6 +36,11 @@ def _key(refresh_token: str) -> str:
 class RefreshRegistry:
     """Refreshes in flight and recently finished, keyed by refresh token."""
 
+    # NOTE: the registry lives in one worker process.  Requests of one session
+    # that reach two workers (or two proxy instances) at the same moment can
+    # each refresh; with rotation on, Salesforce then revokes the session and
+    # the user has to log in again.
+
     def __init__(self, client: Any):
         self.client = client
         self._running: dict[str, asyncio.Future] = {}
