@@ -324,3 +324,12 @@ def test_large_page_is_gzipped_when_asked(large):
     plain = large.query(soql, headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
     assert plain.json() == zipped.json()
+
+
+def test_negated_date_range_includes_nulls(api):
+    dated = api.query("SELECT COUNT() FROM Contact WHERE Birthdate < TODAY").json()["totalSize"]
+    others = api.query("SELECT COUNT() FROM Contact WHERE NOT Birthdate < TODAY").json()["totalSize"]
+    undated = api.query("SELECT COUNT() FROM Contact WHERE Birthdate = null").json()["totalSize"]
+    total = api.query("SELECT COUNT() FROM Contact").json()["totalSize"]
+    assert undated > 0
+    assert dated + others == total

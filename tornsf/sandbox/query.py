@@ -263,10 +263,10 @@ class Compiler:
         tests = {
             "=": ("(%s >= ? AND %s < ?)", [start, end]),
             "!=": ("(%s IS NULL OR %s < ? OR %s >= ?)", [start, end]),
-            "<": ("%s < ?", [start]),
-            "<=": ("%s < ?", [end]),
-            ">": ("%s >= ?", [end]),
-            ">=": ("%s >= ?", [start]),
+            "<": ("(%s IS NOT NULL AND %s < ?)", [start]),
+            "<=": ("(%s IS NOT NULL AND %s < ?)", [end]),
+            ">": ("(%s IS NOT NULL AND %s >= ?)", [end]),
+            ">=": ("(%s IS NOT NULL AND %s >= ?)", [start]),
         }
         template, params = tests[operator]
         self.params.extend(params)
