@@ -80,10 +80,12 @@ def test_killed_worker_replaced_while_others_serve(proxy_factory):
     poller.stopped.set()
     poller.join()
 
-    assert replaced
-    assert served_by_new
+    assert replaced, proxy.log_text()
+    assert served_by_new, proxy.log_text()
     assert before[1] in poller.pids[killed_at:]
-    assert poller.failures <= 1
+    # Only requests the killed worker had accepted may fail; the poller
+    # sends one at a time, so a second failure would come from elsewhere.
+    assert poller.failures <= 1, proxy.log_text()
     assert "killed by signal 9, restarting" in proxy.log_text()
 
 
