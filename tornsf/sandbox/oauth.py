@@ -31,7 +31,7 @@ _FORWARDED_PARAMS = ("response_type", "client_id", "redirect_uri", "state", "sco
 
 
 def redirect_uri_allowed(uri: str) -> bool:
-    """Whether ``uri`` is an http(s) URL on a host that resolves only to this machine."""
+    """Return whether ``uri`` is an http(s) URL on a host that resolves only to this machine."""
     try:
         parts = urllib.parse.urlsplit(uri)
     except ValueError:

@@ -1,9 +1,9 @@
 """OAuth state of the sandbox org: authorization codes, access tokens and refresh tokens.
 
 Access tokens look like Salesforce's: the 15-character org id, ``!``, then ``AQ`` and
-about 94 characters. Refresh tokens start with ``5Aep861``. Each web-server login starts
-a refresh-token family; with rotation on, presenting a refresh token that was already
-rotated out revokes the whole family and its access tokens, as Salesforce does.
+94 more characters (112 in all). Refresh tokens start with ``5Aep861``. Each web-server
+login starts a refresh-token family. With rotation on, presenting a refresh token that
+was already rotated out revokes the whole family and its access tokens, as Salesforce does.
 """
 
 import dataclasses
