@@ -85,7 +85,7 @@ def encode_params(params: Params) -> str:
 
 
 class UpstreamMixin:
-    """Salesforce calls for a ``BaseHandler``: one session, refreshed at most once per request."""
+    """Salesforce calls for a ``BaseHandler`` with the request's session, renewed when it expires."""
 
     _sf_current: Any = None
     _relayed: Optional[dict[str, str]] = None
@@ -145,7 +145,7 @@ class UpstreamMixin:
         try:
             return decode_json(response.body)
         except ValueError as exc:
-            logger.warning("Salesforce answered HTTP %d with a body that is not JSON: %s", response.code, exc)
+            logger.warning("Salesforce returned HTTP %d with a body that is not JSON: %s", response.code, exc)
             raise UpstreamError(bad_response_problem("the body is not valid JSON: %s" % exc)) from None
 
     # -- internals ----------------------------------------------------------
@@ -192,9 +192,9 @@ class UpstreamMixin:
         try:
             renewed, reused = await self.salesforce.refreshes.refresh(session)
         except OAuthError as exc:
-            logger.info("Salesforce refused to renew a session: %s (HTTP %d)", exc.error, exc.status)
+            logger.info("Salesforce rejected a session refresh: %s (HTTP %d)", exc.error, exc.status)
             raise session_expired(
-                "The Salesforce session has expired and Salesforce refused to renew it (%s)." % exc.error
+                "The Salesforce session has expired and Salesforce rejected its refresh token (%s)." % exc.error
             ) from None
 
         if not reused:
@@ -298,17 +298,17 @@ class PageStreamer:
         more = page.next_records_url is not None and not page.done
         # NOTE: when maxFetch ends the list inside a page, no nextRecordsUrl
         # continues exactly there (Salesforce's locators point at page
-        # boundaries), so the response says done=false without one.
+        # boundaries), so the response reports done=false without one.
         next_url = page.next_records_url if more and not cut else None
         info = ListInfo(sobject=self.sobject, total_size=page.total_size, returned=self.returned,
                         next_records_url=next_url, done=not (more or cut))
         self.handler.finish(self.handler.dialect.list_end(self.ctx, info))
 
     def _abort(self, exc: Exception) -> None:
-        # NOTE: the status line and part of the body are already sent, so the
-        # only way left to tell the client the list is incomplete is to close
-        # the connection without the final chunk: HTTP/1.1 clients then report
-        # a broken response instead of parsing a short list as complete.
+        # NOTE: the status line and part of the body are already sent.  The
+        # only way left to tell the client that the list is incomplete is to
+        # close the connection without the final chunk, so HTTP/1.1 clients
+        # report a broken response instead of parsing a short list as complete.
         problem = getattr(exc, "problem", None)
         if problem is not None:
             logger.error("Closing a streamed list after %d records because a later page failed: %d %s: %s",

@@ -3,7 +3,7 @@
 Salesforce errors keep Salesforce's status and error codes.  Failures that
 Salesforce did not describe in its own JSON (HTML pages, cut-off bodies,
 refused connections, timeouts) become the proxy's own codes, with a message
-that says what happened and what to do next.
+that states what happened and what to do next.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def transport_problem(error: BaseException) -> Problem:
 
 
 def is_transport_failure(response: HTTPResponse) -> bool:
-    """Return True when ``response`` carries no HTTP answer from Salesforce (code 599)."""
+    """Return True when ``response`` carries no HTTP response from Salesforce (code 599)."""
     return response.code == 599
 
 
@@ -97,7 +97,7 @@ def decode_json(body: Optional[bytes]) -> Any:
 
 
 def bad_response_problem(detail: str) -> Problem:
-    """Build the 502 for a Salesforce answer the proxy cannot use."""
+    """Build the 502 for a Salesforce response the proxy cannot use."""
     return proxy_problem(
         502,
         "bad_upstream_response",

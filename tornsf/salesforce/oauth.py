@@ -2,8 +2,9 @@
 
 All three take the worker's ``SalesforceClient`` and only call allowed
 Salesforce hosts.  OAuth errors that Salesforce describes in JSON raise
-``OAuthError``; anything else (no connection, timeout, an HTML page, a body
-that is not JSON) raises ``tornsf.errors.UpstreamError`` with a 502, 503 or 504.
+``OAuthError``.  Every other failure (no connection, a timeout, an HTML page,
+a body that is not JSON) raises ``tornsf.errors.UpstreamError`` with a 502,
+503 or 504.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ async def revoke_token(client: Any, login_url: str, token: str) -> None:
 async def fetch_identity(client: Any, session: Any) -> dict[str, Any]:
     """Return the identity (user id, org id, username, ...) of a session from its ``id`` URL.
 
-    Salesforce answers 403 (not 401) on this endpoint when the access token has
-    expired; both raise OAuthError with the status.
+    Salesforce returns 403 (not 401) on this endpoint when the access token has
+    expired, and both raise OAuthError with the status.
     """
     client.origin_of(session.id_url, "identity URL")
     separator = "&" if "?" in session.id_url else "?"
@@ -91,13 +92,13 @@ def _decode_oauth_body(response: HTTPResponse, what: str) -> Any:
         value = decode_json(response.body)
     except ValueError:
         if response.code in (401, 403):
-            # The identity URL answers an expired or revoked token with a
+            # The identity URL rejects an expired or revoked token with a
             # plain-text 403 "Bad_OAuth_Token".
             text = (response.body or b"").decode("utf-8", "replace").strip()[:100]
             raise OAuthError("invalid_token", text, response.code) from None
         if response.code >= 300:
             raise UpstreamError(response_problem(response)) from None
-        detail = "the %s endpoint answered HTTP %d without a JSON body" % (what, response.code)
+        detail = "the %s endpoint returned HTTP %d without a JSON body" % (what, response.code)
         raise UpstreamError(bad_response_problem(detail)) from None
 
     if response.code < 300:
@@ -108,5 +109,5 @@ def _decode_oauth_body(response: HTTPResponse, what: str) -> Any:
     if isinstance(value, list) and value and isinstance(value[0], dict):
         raise OAuthError(str(value[0].get("errorCode", "")), str(value[0].get("message", "")), response.code)
 
-    logger.warning("Salesforce %s endpoint answered HTTP %d with an unexpected JSON body", what, response.code)
+    logger.warning("Salesforce %s endpoint returned HTTP %d with an unexpected JSON body", what, response.code)
     raise UpstreamError(response_problem(response))

@@ -38,7 +38,7 @@ class RefreshRegistry:
 
     # NOTE: the registry lives in one worker process.  Requests of one session
     # that reach two workers (or two proxy instances) at the same moment can
-    # each refresh; with rotation on, Salesforce then revokes the session and
+    # each refresh.  With rotation on, Salesforce then revokes the session, so
     # the user has to log in again.
 
     def __init__(self, client: Any):
