@@ -218,6 +218,7 @@ def test_request_headers_reach_salesforce(proxy, sandbox, bearer):
     assert sent["sforce-call-options"] == "client=tornsf-test"
     assert sent["sforce-query-options"] == "batchSize=300"
     assert sent["authorization"] == "<redacted>"
+    assert "gzip" in sent["accept-encoding"]
     assert "x-forwarded-for" not in sent
     assert "cookie" not in sent
 
