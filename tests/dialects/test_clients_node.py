@@ -56,6 +56,10 @@ def test_backbone_models_and_collections(proxy, bearer, run_node):
     assert out["destroy"] == {"ok": True, "method": "DELETE", "status": 204}
     assert out["gone"] == {"ok": False, "status": 404}
 
+    # Backbone.emulateHTTP and emulateJSON: writes arrive as POST with the JSON in a form field.
+    assert out["emulated"] == {"created": True, "isNew": False, "saved": True, "phone": "555-0111",
+                               "putSentAs": "POST", "deleted": True, "deleteSentAs": "POST", "goneStatus": 404}
+
 
 @pytest.mark.slow
 def test_devour_jsonapi_client(proxy, bearer, run_node):

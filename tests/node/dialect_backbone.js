@@ -22,8 +22,16 @@ Backbone.ajax = async function (options) {
       'Accept': 'application/json, text/javascript, */*; q=0.01',
     },
   };
+  // Backbone.emulateHTTP adds its X-HTTP-Method-Override header in beforeSend.
+  if (options.beforeSend) {
+    options.beforeSend({ setRequestHeader: (name, value) => { init.headers[name] = value; } });
+  }
   if (options.type === 'GET' && options.data && typeof options.data === 'object') {
     url += (url.includes('?') ? '&' : '?') + new URLSearchParams(options.data).toString();
+  } else if (options.data && typeof options.data === 'object') {
+    // Backbone.emulateJSON: the JSON travels in a form field named model.
+    init.body = new URLSearchParams(options.data).toString();
+    init.headers['Content-Type'] = options.contentType;
   } else if (options.data) {
     init.body = options.data;
     init.headers['Content-Type'] = options.contentType;
@@ -118,6 +126,23 @@ async function main() {
   out.destroy = { ok: destroyed.ok, method: requests[requests.length - 1].method, status: requests[requests.length - 1].status };
   const gone = await settle((cb) => new Account({ Id: account.id }).fetch(cb));
   out.gone = { ok: gone.ok, status: gone.status };
+
+  // Legacy servers: every write as POST, JSON inside a form field.
+  Backbone.emulateHTTP = true;
+  Backbone.emulateJSON = true;
+  const legacy = new Account({ Name: name + ' legacy' });
+  const legacyCreated = await settle((cb) => legacy.save(null, cb));
+  legacy.set({ Phone: '555-0111' });
+  const legacySaved = await settle((cb) => legacy.save(null, cb));
+  const legacyPut = requests[requests.length - 1];
+  const legacyDestroyed = await settle((cb) => legacy.destroy(Object.assign({ wait: true }, cb)));
+  const legacyDelete = requests[requests.length - 1];
+  const legacyGone = await settle((cb) => new Account({ Id: legacy.id }).fetch(cb));
+  out.emulated = { created: legacyCreated.ok, isNew: legacy.isNew(), saved: legacySaved.ok, phone: legacy.get('Phone'),
+                   putSentAs: legacyPut.method, deleted: legacyDestroyed.ok, deleteSentAs: legacyDelete.method,
+                   goneStatus: legacyGone.status };
+  Backbone.emulateHTTP = false;
+  Backbone.emulateJSON = false;
 
   out.requests = requests.map((r) => ({ method: r.method, url: r.url, status: r.status }));
   console.log(JSON.stringify(out));

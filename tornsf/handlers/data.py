@@ -33,6 +33,11 @@ _FALSE = ("false", "0", "no", "off", "")
 
 _JSON_BODY_HEADERS = {"Content-Type": "application/json; charset=UTF-8"}
 
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+# Methods a POST may stand for on a record (Backbone.emulateHTTP).
+_OVERRIDABLE_METHODS = ("PUT", "PATCH", "DELETE")
+
 
 class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
     """Shared steps of the record and query handlers."""
@@ -63,9 +68,16 @@ class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
         return self.salesforce.data_path("sobjects", sobject, *segments)
 
     def record_fields(self, ctx: RequestContext) -> dict[str, Any]:
-        """Return the request body as ``{field: value}``; a body that is not empty must be JSON."""
+        """Return the request body as ``{field: value}``; a body that is not empty must be JSON.
+
+        A form body with a ``model`` field carrying the JSON is accepted too, as
+        Backbone sends it with ``Backbone.emulateJSON``.
+        """
+        body = self.request.body
         media_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if self.request.body.strip() and not _is_json_media_type(media_type):
+        if media_type == _FORM_TYPE and self.request.body_arguments.get("model"):
+            body = self.request.body_arguments["model"][-1]
+        elif body.strip() and not _is_json_media_type(media_type):
             raise ProxyError(
                 415,
                 "unsupported_media_type",
@@ -73,7 +85,7 @@ class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
                 "with Content-Type: application/json." % (media_type or "missing"),
             )
 
-        fields = dict(self.dialect.parse_record_body(ctx, self.request.body))
+        fields = dict(self.dialect.parse_record_body(ctx, body))
         fields.pop("attributes", None)
         return fields
 
@@ -235,6 +247,29 @@ class SObjectHandler(DataHandler):
 
 class RecordHandler(DataHandler):
     """Retrieve, update and delete one record by id: ``/<SObject>/<id>``."""
+
+    async def post(self, segment: str, record_id: str) -> None:
+        """Run the PUT, PATCH or DELETE that a POST stands for.
+
+        ``Backbone.emulateHTTP`` sends updates and deletes as POST with an
+        ``X-HTTP-Method-Override`` header, plus a ``_method`` form field when
+        ``Backbone.emulateJSON`` is also on.
+        """
+        override = self.request.headers.get("X-HTTP-Method-Override") or self.get_body_argument("_method", "")
+        override = override.strip().upper()
+        if override not in _OVERRIDABLE_METHODS:
+            raise ProxyError(
+                405,
+                "method_not_allowed",
+                "POST on a record needs X-HTTP-Method-Override: PUT, PATCH or DELETE; "
+                "create records with POST /%s." % segment,
+            )
+
+        self.request.method = override
+        if override == "DELETE":
+            await self.delete(segment, record_id)
+        else:
+            await self.patch(segment, record_id)
 
     async def get(self, segment: str, record_id: str) -> None:
         fields = self.argument("fields")
