@@ -92,6 +92,8 @@ def huge_query_rows(results):
     first_page_ms = figures["direct_first_page_s"] * 1000
     first_byte_ms = download["first_byte_s"] * 1000
     ratio = download["total_s"] / figures["direct_sum_s"]
+    page_ms = figures["direct_sum_s"] / figures["pages"] * 1000
+    interval = f"{figures['page_interval_ms']:,.0f} ms" if figures["page_interval_ms"] else "one page only"
     label = f"{figures['rows']:,} records in {figures['pages']} pages of {figures['page_latency_ms']} ms"
     return [
         Row("3. Huge query", f"records streamed, {label}", f"{download['markers']:,} (status {download['status']})",
@@ -103,6 +105,8 @@ def huge_query_rows(results):
         Row("3. Huge query", "total time",
             f"{download['total_s']:.2f} s = {ratio:.2f}x the upstream pages' {figures['direct_sum_s']:.2f} s",
             "<= 1.2x", judged(ratio <= 1.2)),
+        Row("3. Huge query", "worker CPU; median time between page requests",
+            f"{figures['worker_cpu_s']:.2f} s; {interval} (a page straight from upstream: {page_ms:,.0f} ms)"),
     ]
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import logging
+import statistics
 import time
 import urllib.parse
 
@@ -198,10 +199,14 @@ def huge_query(upstream, proxy, sizes):
 
     worker = proxy.worker_pids()[0]
     time.sleep(0.2)
+    client.upstream_admin(upstream.url, "DELETE", "/_stats")
     before = procstat.memory_kb(worker)
+    cpu_before = procstat.cpu_seconds(worker)
     with procstat.RssSampler(worker) as sampler:
         download = client.timed_download(f"{proxy.url}/Account?{query}", headers, QUERY_MARKER)
+    worker_cpu_s = procstat.cpu_seconds(worker) - cpu_before
     after = procstat.memory_kb(worker)
+    requested_ms = client.upstream_admin(upstream.url, "GET", "/_stats")["page_requested_ms"]
     client.upstream_admin(upstream.url, "PATCH", "/_knobs", {"page_latency_ms": None})
 
     # VmHWM is the peak since the worker started, so it only counts when this request raised it.
@@ -215,6 +220,10 @@ def huge_query(upstream, proxy, sizes):
         "direct_first_page_s": page_times[0],
         "direct_sum_s": sum(page_times),
         "download": download,
+        "worker_cpu_s": worker_cpu_s,
+        # How long the proxy took from one page request to the next, as the stand-in saw it.
+        "page_interval_ms": statistics.median(
+            later - earlier for earlier, later in zip(requested_ms, requested_ms[1:])) if len(requested_ms) > 1 else None,
         "rss_before_kb": before["VmRSS"],
         "hwm_before_kb": before["VmHWM"],
         "rss_peak_sampled_kb": sampler.peak_kb,

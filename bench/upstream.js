@@ -61,7 +61,11 @@ const knobs = {
 
 let stats;
 function resetStats() {
-  stats = { total: 0, by_endpoint: {}, grants: {}, in_flight: 0, max_in_flight: 0 };
+  stats = {
+    total: 0, by_endpoint: {}, grants: {}, in_flight: 0, max_in_flight: 0,
+    // Milliseconds since the reset at which each query page was requested (first 10,000).
+    page_requested_ms: [], started_ms: performance.now(),
+  };
 }
 resetStats();
 
@@ -284,6 +288,9 @@ function sendPage(req, res, total, offset, headers) {
 function handleData(req, res, url, body) {
   const [endpoint, delayMs, respond] = routeData(req, res, url, body);
   count(endpoint);
+  if (endpoint.startsWith('GET /query') && stats.page_requested_ms.length < 10000) {
+    stats.page_requested_ms.push(Math.round((performance.now() - stats.started_ms) * 10) / 10);
+  }
 
   const token = bearerToken(req) || url.searchParams.get('oauth_token');
   const valid = token !== null && accessTokens.get(token) === true;
