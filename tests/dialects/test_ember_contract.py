@@ -1,10 +1,11 @@
 """Contract tests of the ember dialect with the exact payloads of Ember Data's RESTAdapter.
 
-Ember Data needs an Ember build to run, so these tests send what the
-RESTAdapter and RESTSerializer send (fetch mode: ``Content-Type:
-application/json; charset=utf-8``, no ``Accept``, root keys from the camelized
-model name, every declared attribute on update, ``null`` for empty ones, PUT
-for updates) and check the responses against what the RESTSerializer reads.
+Ember Data needs an Ember build to run, so these tests send exactly what the
+RESTAdapter and RESTSerializer send in fetch mode.  That is ``Content-Type:
+application/json; charset=utf-8`` and no ``Accept``, root keys from the
+camelized model name, and PUT with every declared attribute on update, with
+``null`` for empty ones.  The responses are checked against what the
+RESTSerializer reads.
 """
 
 import uuid

@@ -124,4 +124,5 @@ def test_quoted_strings_never_end_early(value):
     inner = literal[1:-1]
     assert literal[0] == literal[-1] == "'"
     assert not re.search(r"(?<!\\)(\\\\)*'", inner)
-    assert "\n" not in inner and "\r" not in inner
+    assert "\n" not in inner
+    assert "\r" not in inner

@@ -327,7 +327,7 @@ class ExternalIdHandler(DataHandler):
         sobject, ctx, encoded = await self._target(segment, field, value)
         # NOTE: upserts are not cleaned by describe, because whether Salesforce
         # creates or updates (createable or updateable fields) is known only
-        # from its answer.
+        # from its response.
         fields = self.record_fields(ctx)
         # Salesforce takes the external id from the path; the body must not repeat it.
         for key in [key for key in fields if key.lower() in ("id", field.lower())]:
