@@ -270,7 +270,9 @@ class Dialect:
     """Base class of every dialect.  Subclasses override what differs.
 
     The defaults here produce Salesforce's own shapes, so the ``salesforce``
-    dialect is this class with a name.
+    dialect is this class with a name.  The registry creates one instance per
+    dialect at start-up and shares it between requests, so a dialect keeps no
+    per-request state.
     """
 
     name = ""
@@ -294,10 +296,18 @@ class Dialect:
     # -- requests ---------------------------------------------------------
 
     def check_request(self, ctx: RequestContext) -> None:
-        """Reject a request this dialect cannot serve by raising DialectError."""
+        """Reject a request this dialect cannot serve by raising DialectError.
+
+        Called before any Salesforce call on data and Apex routes (``ctx.sobject``
+        is None for Apex); the JSON:API dialect checks media types here.
+        """
 
     def parse_record_body(self, ctx: RequestContext, body: bytes) -> dict[str, Any]:
-        """Decode a create or update body into a flat ``{field: value}`` dict."""
+        """Decode a create or update body into a flat ``{field: value}`` dict.
+
+        Keys may use any case or separators: the handler then maps them to API
+        names and drops unwritable fields with the object's describe.
+        """
         if not body.strip():
             raise DialectError(400, "missing_body", "The request body is empty: send a JSON object of field values.")
         try:
@@ -309,7 +319,11 @@ class Dialect:
         return value
 
     def parse_list_request(self, ctx: RequestContext) -> ListRequest:
-        """Turn query arguments into a ListRequest; see ``parse_list_arguments``."""
+        """Turn query arguments into a ListRequest; see ``parse_list_arguments``.
+
+        Called for ``GET /<SObject>`` without ``q``, ``query`` or ``cursor``.
+        A ListRequest with a ``cursor`` continues an earlier list instead.
+        """
         return parse_list_arguments(ctx.arguments)
 
     # -- responses --------------------------------------------------------
