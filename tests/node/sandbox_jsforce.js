@@ -5,7 +5,6 @@
 // login done by the calling test. Prints one JSON document with what each step saw.
 'use strict';
 
-require('./sandbox_node20_compat');
 const jsforce = require('jsforce');
 
 const env = process.env;
