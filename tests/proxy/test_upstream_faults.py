@@ -1,15 +1,22 @@
 """Upstream faults through the running proxy: each gives the right status and a JSON error saying what to do."""
 
+import asyncio
 import dataclasses
+import json
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
 import requests
+import tornado.httpserver
+import tornado.ioloop
+import tornado.netutil
+import tornado.web
 
 from tests.fixtures.proxy import REPO_ROOT, TEST_COOKIE_SECRET, password_login, start_proxy
 from tests.proxy.test_refresh import web_bearer
@@ -158,3 +165,89 @@ def test_login_server_outside_allowed_hosts_refused(proxy, sandbox):
 
     assert_proxy_error(response, 403, "host_not_allowed")
     assert sandbox.count("POST", "/services/oauth2/token") == 0
+
+
+class _QueryPages(tornado.web.RequestHandler):
+    """A Salesforce-compatible query resource whose first page links ``next_url``."""
+
+    def initialize(self, state):
+        self.state = state
+
+    def get(self, rest):
+        self.state["paths"].append(self.request.path)
+        page = {"totalSize": 2, "done": rest != "", "records": [{"Id": "001000000000001AAA"}]}
+        if rest == "":
+            page["nextRecordsUrl"] = self.state["next_url"]
+        self.set_header("Content-Type", "application/json;charset=UTF-8")
+        self.finish(json.dumps(page))
+
+
+class _DescribeGlobal(tornado.web.RequestHandler):
+    def get(self):
+        self.set_header("Content-Type", "application/json;charset=UTF-8")
+        self.finish({"encoding": "UTF-8", "maxBatchSize": 200,
+                     "sobjects": [{"name": "Account", "label": "Account", "labelPlural": "Accounts", "queryable": True}]})
+
+
+@pytest.fixture(scope="module")
+def scripted_upstream():
+    """A tiny Salesforce-compatible server on loopback whose next-page links a test chooses."""
+    state = {"paths": [], "next_url": ""}
+    ready = threading.Event()
+    holder = {}
+
+    def run():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        app = tornado.web.Application([
+            (r"/services/data/v62\.0/sobjects/?", _DescribeGlobal),
+            (r"/services/data/v62\.0/query/?(.*)", _QueryPages, {"state": state}),
+        ])
+        server = tornado.httpserver.HTTPServer(app)
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        server.add_sockets(sockets)
+        holder["url"] = "http://127.0.0.1:%d" % sockets[0].getsockname()[1]
+        holder["loop"] = tornado.ioloop.IOLoop.current()
+        ready.set()
+        holder["loop"].start()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    yield holder["url"], state
+    holder["loop"].add_callback(holder["loop"].stop)
+    thread.join(10)
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/services/data/v62.0/query/01gX-1",
+        "//evil.example/services/data/v62.0/query/01gX-1",
+        "/services/apexrest/steal",
+        "/services/data/v62.0/../../id/00D/005",
+        "/services/data/v62.0/query/01gX-1?extra=1",
+        "/services/data/v62.0/query/01gX-1#x",
+        "services/data/v62.0/query/01gX-1",
+    ],
+)
+def test_foreign_next_records_url_refused(proxy, bearer, scripted_upstream, next_url):
+    url, state = scripted_upstream
+    state["next_url"], state["paths"] = next_url, []
+    sealed = reseal(bearer, instance_url=url)
+
+    response = get(proxy, sealed, QUERY + "&autoFetch=true")
+
+    assert_proxy_error(response, 502, "bad_upstream_response")
+    assert state["paths"] == ["/services/data/v62.0/query"]
+
+
+def test_relative_next_records_url_followed(proxy, bearer, scripted_upstream):
+    url, state = scripted_upstream
+    state["next_url"], state["paths"] = "/services/data/v62.0/query/01gX-1", []
+    sealed = reseal(bearer, instance_url=url)
+
+    response = get(proxy, sealed, QUERY + "&autoFetch=true")
+
+    assert response.status_code == 200
+    assert len(response.json()["records"]) == 2
+    assert state["paths"] == ["/services/data/v62.0/query", "/services/data/v62.0/query/01gX-1"]
