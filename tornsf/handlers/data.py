@@ -125,7 +125,7 @@ class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
         """Return the last value of a query argument, matching its name without regard to case."""
         wanted = name.lower()
         value = None
-        for key in self.request.arguments:
+        for key in self.request.query_arguments:
             if key.lower() == wanted:
                 value = self.get_query_argument(key)
         return value
