@@ -9,6 +9,7 @@ plus common irregular words.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Singular -> plural for words whose plural no suffix rule produces.
@@ -120,6 +121,8 @@ def singularize(name: str) -> str:
     return head + _singularize_word(last)
 
 
+# Field names repeat on every record of a list, so their camelCase forms are cached.
+@functools.lru_cache(maxsize=4096)
 def camelize(api_name: str) -> str:
     """Return the lower-camelCase form of an API name (``Invoice_Total__c`` -> ``invoiceTotalC``).
 

@@ -223,6 +223,8 @@ def build_list_soql(describe: Mapping[str, Any], request: ListRequest, index: Op
         soql += " WHERE " + _where_clause(index, request.filters)
     soql += " ORDER BY " + _order_clause(index, request.order_by or default_order(index))
     if request.limit is not None:
+        # NOTE: with LIMIT, Salesforce's totalSize (and so X-Total-Count) counts
+        # the rows returned, not every match; a COUNT() query would cost a call.
         soql += " LIMIT %d" % request.limit
     if request.offset:
         soql += " OFFSET %d" % request.offset
