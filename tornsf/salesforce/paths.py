@@ -33,6 +33,10 @@ _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 
 _FORBIDDEN_IN_SEGMENT = set("/\\?#")
 
+# External id fields are Text (at most 255 characters), Email, Number or
+# Auto Number, so no external id value is longer than this.
+MAX_EXTERNAL_ID_LENGTH = 255
+
 
 class PathError(ValueError):
     """Client input that cannot become part of a Salesforce URL; maps to a 400."""
@@ -95,6 +99,12 @@ def field_list(value: str) -> str:
 def external_id_value(value: str) -> str:
     """Check a decoded external-id value and return it encoded as one path segment."""
     _check_segment(value, "external id value", "invalid_external_id")
+    if len(value) > MAX_EXTERNAL_ID_LENGTH:
+        raise PathError(
+            "invalid_external_id",
+            "The external id value is %d characters long; external id fields hold at most %d: "
+            "check the value." % (len(value), MAX_EXTERNAL_ID_LENGTH),
+        )
     return urllib.parse.quote(value, safe="")
 
 
