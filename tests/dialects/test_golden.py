@@ -134,7 +134,6 @@ def run_scenario(proxy_url, bearer, dialect):
     return out
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_dialect_golden(proxy, bearer, dialect):
     actual = run_scenario(proxy.url, bearer, dialect)

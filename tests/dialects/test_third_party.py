@@ -78,7 +78,6 @@ def plugin_path(tmp_path):
     return str(tmp_path)
 
 
-@pytest.mark.slow
 def test_plugin_dialects_serve_requests(proxy_factory, plugin_path, bearer):
     proxy = proxy_factory(environ={
         "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), plugin_path]),
