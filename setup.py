@@ -23,6 +23,9 @@ setup(
         "test": [
             "pytest>=8",
             "pytest-tornado>=0.8",
+            # pytest-tornado 0.8.1 imports pkg_resources, which setuptools
+            # 82 and later no longer ship; Python 3.12 venvs have no setuptools.
+            "setuptools<82",
             "pytest-timeout>=2.2",
             "requests>=2.31",
             "hypothesis>=6.100",
