@@ -74,8 +74,20 @@ def test_killed_worker_replaced_while_others_serve(proxy_factory):
 
     os.kill(before[0], signal.SIGKILL)
     killed_at = len(poller.pids)
-    replaced = wait_for(lambda: len(proxy.worker_pids()) == 2 and before[0] not in proxy.worker_pids(), 15)
-    new_pid = (set(proxy.worker_pids()) - set(before)).pop() if replaced else None
+    new_pids = []
+
+    def replacement_running():
+        # One /proc snapshot per check: two reads can disagree while the
+        # parent reaps the killed worker and forks its replacement.
+        pids = proxy.worker_pids()
+        fresh = set(pids) - set(before)
+        if len(pids) == 2 and before[0] not in pids and fresh:
+            new_pids.append(fresh.pop())
+            return True
+        return False
+
+    replaced = wait_for(replacement_running, 15)
+    new_pid = new_pids[0] if new_pids else None
     served_by_new = wait_for(lambda: new_pid in poller.pids, 15)
     poller.stopped.set()
     poller.join()
