@@ -12,6 +12,7 @@ from typing import Any
 
 import tornado.web
 
+from dialects.registry import DialectLoadError, load_dialects
 from tornsf.config import Settings
 from tornsf.errors import StartupError
 from tornsf.handlers.apex import apex_routes
@@ -38,12 +39,7 @@ def routes(settings: Settings) -> list[Any]:
 
 
 def load_dialect_registry(settings: Settings) -> Any:
-    """Return the loaded dialects by name, or None when the registry is not installed."""
-    try:
-        from dialects.registry import DialectLoadError, load_dialects
-    except ImportError:
-        return None
-
+    """Load every configured dialect once, before any worker is forked."""
     try:
         return load_dialects(settings)
     except DialectLoadError as exc:
