@@ -126,6 +126,47 @@ def dump_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+class _NotJsonConstant(ValueError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJsonConstant(name)
+
+
+def _constant_position(text: str, name: str) -> int:
+    """Return the index of the first ``name`` outside string literals in ``text``."""
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped = char == "\\"
+            in_string = char != '"'
+        elif char == '"':
+            in_string = True
+        elif text.startswith(name, index):
+            return index
+    return 0
+
+
+def load_json(body: bytes) -> Any:
+    """Decode a JSON request body strictly: ``NaN`` and ``Infinity`` are refused as RFC 8259 says.
+
+    Raises ValueError whose message gives the line, column and character of the error.
+    """
+    try:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except _NotJsonConstant as exc:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        index = _constant_position(text, exc.name)
+        line = text.count("\n", 0, index) + 1
+        column = index - text.rfind("\n", 0, index)
+        raise ValueError("%s is not a JSON value: line %d column %d (char %d)" % (exc.name, line, column, index)) from None
+
+
 # Query arguments with a meaning of their own, never read as field filters
 # (compared in lower case).  ``_`` is jQuery's cache buster.
 RESERVED_ARGUMENTS = frozenset({
@@ -311,7 +352,7 @@ class Dialect:
         if not body.strip():
             raise DialectError(400, "missing_body", "The request body is empty: send a JSON object of field values.")
         try:
-            value = json.loads(body)
+            value = load_json(body)
         except ValueError as exc:
             raise DialectError(400, "invalid_json", "The request body is not valid JSON: %s." % exc) from None
         if not isinstance(value, dict):
