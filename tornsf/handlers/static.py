@@ -25,8 +25,17 @@ MODULE_MAX_AGE = 86400
 VERSIONED_MAX_AGE = 365 * 86400
 
 
+@tornado.web.stream_request_body
 class ModuleHandler(tornado.web.StaticFileHandler):
     """Serve ``tornsf.js`` as a JavaScript module that pages on any origin may import."""
+
+    # Other methods get 405 from the headers alone.  Streaming keeps a request
+    # body out of memory: without it Tornado buffers up to the server's body
+    # limit (far above MAX_BODY_BYTES) before the handler can refuse it.
+    SUPPORTED_METHODS = ("GET", "HEAD")
+
+    def data_received(self, chunk: bytes) -> None:
+        """Discard a body sent with GET or HEAD; the module needs none."""
 
     def get_content_type(self) -> str:
         # RFC 9239 names text/javascript; mimetypes varies between systems.
