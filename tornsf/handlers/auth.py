@@ -206,7 +206,9 @@ class CallbackHandler(LoginSteps):
     csrf_exempt = True
 
     async def get(self) -> None:
-        nonce_cookie = self.get_signed_cookie(NONCE_COOKIE, max_age_days=STATE_MAX_AGE / 86400.0)
+        # min_version=2: Tornado fails with an exception, not None, on a value
+        # in the old version-1 format when the secrets are versioned.
+        nonce_cookie = self.get_signed_cookie(NONCE_COOKIE, max_age_days=STATE_MAX_AGE / 86400.0, min_version=2)
         # Single use: whatever happens next, this state cannot be replayed.
         self.clear_cookie(NONCE_COOKIE, path="/login")
         state = self._check_state(nonce_cookie)
@@ -240,7 +242,9 @@ class CallbackHandler(LoginSteps):
         if not state_value or nonce_cookie is None:
             raise ProxyError(400, "invalid_state", INVALID_STATE)
 
-        decoded = self.get_signed_cookie(STATE_NAME, value=state_value, max_age_days=STATE_MAX_AGE / 86400.0)
+        decoded = self.get_signed_cookie(
+            STATE_NAME, value=state_value, max_age_days=STATE_MAX_AGE / 86400.0, min_version=2
+        )
         if decoded is None:
             raise ProxyError(400, "invalid_state", INVALID_STATE)
 
