@@ -73,15 +73,19 @@ def slow_upstream_rows(results):
     p99 = figures["latency_ms"]["p99"]
     limit = "CPU limit from 1." if figures["cpu_limit_rps"] < figures["concurrency_limit_rps"] else \
         f"{figures['connections']} / {latency_ms} ms"
+    jittered = figures["jittered"]
     label = f"{figures['connections']} clients, upstream {latency_ms} ms, 1 worker"
     return [
         Row("2. Slow upstream", f"throughput, {label}",
-            f"{rate(figures)} = {share:.0%} of ideal {figures['ideal_rps']:,.0f} ({limit})",
+            f"{rate(figures)} = {share:.0%} of ideal {figures['ideal_rps']:,.0f} ({limit}), {cpu(figures)}",
             ">= 90% of ideal", judged(share >= 0.90)),
         Row("2. Slow upstream", "p99 latency", f"{p99:,.0f} ms", f"< {2.5 * latency_ms:,.0f} ms",
             judged(p99 < 2.5 * latency_ms)),
         Row("2. Slow upstream", "errors", f"{figures['errors']} of {figures['requests']:,}", "0",
             judged(figures["errors"] == 0)),
+        Row("2. Slow upstream", f"same with latency {latency_ms} ± {jittered['jitter_ms']} ms (uniform)",
+            f"{rate(jittered)} = {jittered['rps'] / figures['ideal_rps']:.0%} of ideal, "
+            f"p99 {jittered['latency_ms']['p99']:,.0f} ms, {jittered['errors']} errors, {cpu(jittered)}"),
     ]
 
 

@@ -29,6 +29,9 @@ class Sizes:
     overhead_connections: int
     slow_connections: int
     slow_latency_ms: int
+    # A second scenario 2 run draws each latency from latency +- jitter, which keeps the
+    # closed-loop clients from moving in lockstep waves.
+    slow_jitter_ms: int
     sweep: tuple
     query_rows: int
     page_size: int
@@ -42,20 +45,20 @@ class Sizes:
 SIZES = {
     "full": Sizes(
         duration_s=5, slow_duration_s=15, warmup_s=1, rounds=2, overhead_connections=32, slow_connections=400,
-        slow_latency_ms=200, sweep=(1, 10, 50, 100, 200, 400), query_rows=100_000, page_size=2000,
+        slow_latency_ms=200, slow_jitter_ms=50, sweep=(1, 10, 50, 100, 200, 400), query_rows=100_000, page_size=2000,
         page_latency_ms=20, storm_requests=200, storm_latency_ms=20, refresh_latency_ms=100,
         scaling_connections=64,
     ),
     "quick": Sizes(
         duration_s=2, slow_duration_s=6, warmup_s=1, rounds=1, overhead_connections=32, slow_connections=400,
-        slow_latency_ms=200, sweep=(1, 50, 400), query_rows=100_000, page_size=2000,
+        slow_latency_ms=200, slow_jitter_ms=50, sweep=(1, 50, 400), query_rows=100_000, page_size=2000,
         page_latency_ms=20, storm_requests=200, storm_latency_ms=20, refresh_latency_ms=100,
         scaling_connections=64,
     ),
     # A few seconds in all: only proves that every scenario still runs end to end.
     "tiny": Sizes(
         duration_s=1, slow_duration_s=1, warmup_s=0, rounds=1, overhead_connections=8, slow_connections=20,
-        slow_latency_ms=50, sweep=(1, 10), query_rows=6000, page_size=2000, page_latency_ms=5,
+        slow_latency_ms=50, slow_jitter_ms=10, sweep=(1, 10), query_rows=6000, page_size=2000, page_latency_ms=5,
         storm_requests=20, storm_latency_ms=5, refresh_latency_ms=50, scaling_connections=8,
     ),
 }
@@ -143,6 +146,12 @@ def slow_upstream(upstream, proxy_target, sizes, cpus, tool, cpu_limit_rps):
     figures["concurrency_limit_rps"] = sizes.slow_connections / (sizes.slow_latency_ms / 1000)
     figures["cpu_limit_rps"] = cpu_limit_rps
     figures["ideal_rps"] = min(figures["concurrency_limit_rps"], cpu_limit_rps)
+
+    client.upstream_admin(upstream.url, "PATCH", "/_knobs", {"latency_jitter_ms": sizes.slow_jitter_ms})
+    figures["jittered"] = measure_load(proxy_target, sizes, sizes.slow_connections, cpus, tool,
+                                       duration_s=sizes.slow_duration_s)
+    figures["jittered"]["jitter_ms"] = sizes.slow_jitter_ms
+    client.upstream_admin(upstream.url, "PATCH", "/_knobs", {"latency_jitter_ms": 0})
     return figures
 
 

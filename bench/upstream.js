@@ -5,7 +5,7 @@
 // responses built once in memory, so it stays much faster than the proxy under test. Latency knobs
 // delay answers with setTimeout and cost no CPU. Admin endpoints (never counted):
 //   GET /_stats, DELETE /_stats        call counters, token grants, max in flight
-//   GET /_knobs, PATCH /_knobs (JSON)  latency_ms, page_latency_ms, token_latency_ms, gzip,
+//   GET /_knobs, PATCH /_knobs (JSON)  latency_ms, latency_jitter_ms, page_latency_ms, token_latency_ms, gzip,
 //                                      refresh_token_on_password
 //   POST /_expire                      every access token issued so far answers 401 from now on
 //
@@ -53,6 +53,8 @@ const knobs = {
   // Query pages use their own latency when set, else the general one.
   page_latency_ms: options.pageLatencyMs,
   token_latency_ms: options.tokenLatencyMs,
+  // Data calls wait latency_ms plus a uniform random offset in [-jitter, +jitter].
+  latency_jitter_ms: 0,
   gzip: true,
   // Salesforce returns no refresh token to the password grant; the stand-in does by default so the
   // benchmarks can log in with one POST and still exercise the refresh path.
@@ -61,8 +63,10 @@ const knobs = {
 
 let stats;
 function resetStats() {
+  // Requests still in flight from before a reset end after it, so their count carries over.
+  const inFlight = stats ? stats.in_flight : 0;
   stats = {
-    total: 0, by_endpoint: {}, grants: {}, in_flight: 0, max_in_flight: 0,
+    total: 0, by_endpoint: {}, grants: {}, in_flight: inFlight, max_in_flight: inFlight,
     // Milliseconds since the reset at which each query page was requested (first 10,000).
     page_requested_ms: [], started_ms: performance.now(),
   };
@@ -161,7 +165,10 @@ function sendJson(res, status, value, extraHeaders) {
   send(res, status, Buffer.from(JSON.stringify(value)), extraHeaders);
 }
 
-function later(ms, fn) {
+function later(ms, fn, jitterMs = 0) {
+  if (ms > 0 && jitterMs > 0) {
+    ms = Math.max(0, ms + (Math.random() * 2 - 1) * jitterMs);
+  }
   if (ms > 0) {
     setTimeout(fn, ms);
   } else {
@@ -303,7 +310,7 @@ function handleData(req, res, url, body) {
     }
     apiUsage += 1;
     respond({ 'Sforce-Limit-Info': `api-usage=${apiUsage}/5000000` });
-  });
+  }, knobs.latency_jitter_ms);
 }
 
 function handleAdmin(req, res, url, body) {
