@@ -147,7 +147,7 @@ def test_body_over_limit_is_rejected(proxy, sandbox, bearer):
 @pytest.mark.parametrize(
     "path, code",
     [
-        ("/Acc-ount/001000000000001AAA", "invalid_sobject"),
+        ("/Account-/001000000000001AAA", "invalid_sobject"),
         ("/1Account/001000000000001AAA", "invalid_sobject"),
         ("/Acc%2Fount", "invalid_sobject"),
         ("/Account/abc", "invalid_id"),

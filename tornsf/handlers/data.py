@@ -48,7 +48,7 @@ class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
         The segment is matched against the org's object names from the cached
         describe global, ignoring case and separators, singular or plural.
         """
-        self.checked(paths.sobject_name, segment)
+        self.checked(paths.sobject_segment, segment)
         names = await self.sobject_names()
         return names.resolve(segment)
 
@@ -188,7 +188,7 @@ class SObjectHandler(DataHandler):
 
     async def get(self, segment: str) -> None:
         # The query arguments are checked before resolving, which may call Salesforce.
-        self.checked(paths.sobject_name, segment)
+        self.checked(paths.sobject_segment, segment)
         soql = self.argument("query") or self.argument("q")
         cursor = self.argument("cursor")
         if soql and cursor:
@@ -306,7 +306,7 @@ class RecordHandler(DataHandler):
 
     async def _target(self, segment: str, record_id: str) -> tuple[str, RequestContext]:
         # Every check of client input comes before resolving, which may call Salesforce.
-        self.checked(paths.sobject_name, segment)
+        self.checked(paths.sobject_segment, segment)
         self.checked(paths.record_id, record_id)
         sobject = await self.resolve_sobject(segment)
         return sobject, self.context(segment, sobject, record_id)
@@ -358,7 +358,7 @@ class ExternalIdHandler(DataHandler):
         self.send_reply(self.dialect.deleted(ctx, value))
 
     async def _target(self, segment: str, field: str, value: str) -> tuple[str, RequestContext, str]:
-        self.checked(paths.sobject_name, segment)
+        self.checked(paths.sobject_segment, segment)
         self.checked(paths.field_name, field)
         encoded = self.checked(paths.external_id_value, value)
         sobject = await self.resolve_sobject(segment)

@@ -16,6 +16,11 @@ from typing import Iterable
 # 80 characters in all (custom suffixes such as __c, __mdt and __r included).
 API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}\Z")
 
+# A path segment that names an SObject: an API name, or a spelling that client
+# libraries derive from one with dashes (kitsu's and Ember JSON:API's
+# ``contact-roles``).  It is only matched against describe global, never sent.
+SOBJECT_SEGMENT = re.compile(r"[A-Za-z](?:[A-Za-z0-9_-]{0,78}[A-Za-z0-9_])?\Z")
+
 # Record ids: 15 case-sensitive characters, or 18 with the case-insensitive suffix.
 RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?\Z")
 
@@ -54,6 +59,17 @@ def sobject_name(value: str) -> str:
             "invalid_sobject",
             "%r is not a valid SObject name: use the API name, a letter followed by up to 79 "
             "letters, digits or underscores (Account, Invoice__c)." % _clip(value),
+        )
+    return value
+
+
+def sobject_segment(value: str) -> str:
+    """Return ``value`` if it can name an SObject in a proxy path (``Account``, ``contact-roles``), else raise PathError."""
+    if not SOBJECT_SEGMENT.match(value):
+        raise PathError(
+            "invalid_sobject",
+            "%r is not a valid SObject name: use the API name or its plural, a letter followed by up to "
+            "79 letters, digits, underscores or inner dashes (Account, contact-roles)." % _clip(value),
         )
     return value
 
