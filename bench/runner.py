@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ from bench.nginx import nginx_binary, start_nginx
 logger = logging.getLogger("bench")
 
 PLOT_NAME = "throughput-latency.png"
+RESULTS_START = "<!-- results:start (written by python -m bench --results) -->"
+RESULTS_END = "<!-- results:end -->"
 
 
 def parse_args(argv):
@@ -31,6 +34,9 @@ def parse_args(argv):
     parser.add_argument("--out", default="bench/out",
                         help="directory for results.json, report.md, the plot and server logs "
                              "(default: bench/out)")
+    parser.add_argument("--results", metavar="FILE",
+                        help="also write the report into FILE between its results markers and copy the plot "
+                             "next to it (for bench/RESULTS.md)")
     parser.add_argument("--loadgen", choices=TOOLS, default="auto",
                         help="load generator: wrk, or the Node one in bench/loadgen.js (default: wrk if installed)")
     parser.add_argument("--proxy-source", default=processes.REPO_DIR, metavar="DIR",
@@ -148,7 +154,29 @@ def closing(service):
         service.stop()
 
 
-def write_outputs(out_dir, command, results, rows):
+def update_results_file(path, document, plot_path):
+    """Replace the text between the results markers of path (appending them if missing)."""
+    text = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as results_file:
+            text = results_file.read()
+
+    block = f"{RESULTS_START}\n\n{document}\n{RESULTS_END}"
+    if RESULTS_START in text and RESULTS_END in text:
+        before = text.split(RESULTS_START, 1)[0]
+        after = text.split(RESULTS_END, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip() + ("\n\n" if text else "") + block + "\n"
+    with open(path, "w", encoding="utf-8") as results_file:
+        results_file.write(text)
+
+    target = os.path.join(os.path.dirname(os.path.abspath(path)), PLOT_NAME)
+    if plot_path and os.path.abspath(plot_path) != target:
+        shutil.copyfile(plot_path, target)
+
+
+def write_outputs(out_dir, command, results, rows, results_path=None):
     table = report.markdown_table(rows)
     plot_path = os.path.join(out_dir, PLOT_NAME)
     plotted = report.plot_sweep(results["sweep"], plot_path)
@@ -166,6 +194,8 @@ def write_outputs(out_dir, command, results, rows):
     ]) + "\n"
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as report_file:
         report_file.write(document)
+    if results_path:
+        update_results_file(results_path, document, plot_path if plotted else None)
     with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as json_file:
         json.dump({"command": command, "results": results,
                    "rows": [row.__dict__ for row in rows]}, json_file, indent=2)
@@ -196,7 +226,7 @@ def main(argv=None):
     results["process_groups"] = list(processes.STARTED_GROUPS)
 
     rows = report.build_rows(results)
-    print(write_outputs(out_dir, command, results, rows))
+    print(write_outputs(out_dir, command, results, rows, args.results))
     logger.info("done in %.0f s; report, raw figures, plot and server logs are in %s",
                 results["elapsed_s"], out_dir)
     # A missed target is a finding shown in the table, not a failure of the runner.
