@@ -134,7 +134,7 @@ def test_logout_revokes_on_login_host(sf_proxy, upstream):
 
 def test_revoked_refresh_token_cannot_renew(sf_proxy, upstream):
     session = web_login(sf_proxy.url)
-    cookie = session.cookies.get("tornsf_session")
+    cookie = session.cookies.get("tornsf_session").strip('"')
     session.post(sf_proxy.url + "/logout", headers={"Accept": "application/json"}, timeout=30)
 
     stale = requests.get(sf_proxy.url + "/Account", params={"q": "SELECT Id FROM Account"},
