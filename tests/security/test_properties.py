@@ -14,11 +14,12 @@ import requests
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from dialects.soql import quote_string
+from dialects.base import DialectError, ListRequest
+from dialects.soql import build_list_soql, quote_string
 from tests.fixtures.proxy import DEMO_PASSWORD, DEMO_USERNAME
 from tests.security.helpers import API, SALESFORCE_SHAPES, bearer_headers, new_bearer
 from tornsf.salesforce import paths
-from tornsf.sandbox.soql import Parser
+from tornsf.sandbox.soql import BoolOp, Comparison, InList, Not, Parser
 from tornsf.security import is_safe_redirect, origin_allowed
 
 # -- SOQL string literals ---------------------------------------------------------
@@ -218,3 +219,51 @@ def test_safe_redirect_stays_on_trusted_origins(url):
         except ValueError:  # a port or host urllib cannot parse is no trusted origin either
             pytest.fail("accepted %r, which a browser cannot parse as a trusted URL" % url)
         assert origin == OWN or origin_allowed(origin, PATTERNS), (url, form, origin)
+
+
+# -- lists without SOQL -----------------------------------------------------------
+
+FILTER_FIELDS = ["Name", "name", "AnnualRevenue", "NumberOfEmployees", "CreatedDate", "IsDeleted", "Id", "Industry"]
+FILTER_VALUES = st.text(max_size=40) | st.text(alphabet="'\\ 0123456789-:.TZ,()=%_ORANDnul", max_size=30)
+
+
+@pytest.fixture(scope="module")
+def account_describe(sandbox_server, direct_token):
+    response = requests.get(sandbox_server.url + API + "/sobjects/Account/describe",
+                            headers={"Authorization": "Bearer " + direct_token}, timeout=30)
+    assert response.status_code == 200
+    return response.json()
+
+
+def comparisons(node):
+    """Return the comparisons of a parsed WHERE clause, whatever their nesting."""
+    if node is None:
+        return []
+    if isinstance(node, (Comparison, InList)):
+        return [node]
+    if isinstance(node, BoolOp):
+        return [item for child in node.items for item in comparisons(child)]
+    if isinstance(node, Not):
+        return comparisons(node.item)
+    raise AssertionError("unexpected WHERE node %r" % (node,))
+
+
+def test_list_filters_become_one_literal_each(account_describe):
+    @settings(max_examples=1500, deadline=None)
+    @given(st.sampled_from(FILTER_FIELDS), FILTER_VALUES)
+    @example("Name", "x' OR Name != 'y")
+    @example("AnnualRevenue", "1 OR Name != null")
+    @example("CreatedDate", "2024-01-01T00:00:00Z OR Id != null")
+    def check(field, value):
+        try:
+            soql = build_list_soql(account_describe, ListRequest(filters=[(field, value)]))
+        except DialectError:
+            return
+
+        found = comparisons(Parser(soql).parse().where)
+        assert len(found) == 1, soql
+        assert found[0].field.text.lower() == field.lower(), soql
+        if field.lower() == "name" and value != "null":
+            assert found[0].value.value == value, soql
+
+    check()
