@@ -256,7 +256,7 @@ class DataHandler(StandInHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, ApiError) and exc.errors[0]["errorCode"] == "INVALID_SESSION_ID":
+        if isinstance(exc, ApiError) and exc.errors == INVALID_SESSION:
             # Exactly the body Salesforce sends for an expired session.
             self.set_header("Content-Type", JSON_TYPE)
             self.finish(json.dumps(INVALID_SESSION, separators=(",", ":")).encode("utf-8"))
@@ -346,6 +346,62 @@ class RecordHandler(DataHandler):
     def post(self, version: str, name: str, record_id: str) -> None:
         raise ApiError(405, "METHOD_NOT_ALLOWED", "HTTP Method 'POST' not allowed. Allowed are HEAD,GET,PATCH,DELETE",
                        headers={"Allow": "HEAD,GET,PATCH,DELETE"})
+
+
+class ExternalIdHandler(DataHandler):
+    """``/sobjects/<Type>/<external id field>/<value>``: GET, upsert by PATCH, and DELETE."""
+
+    def _matches(self, version: str, name: str, field_name: str, value: str) -> tuple[str, str, list[dict]]:
+        sobject = self.sobject(name)
+        field = schema.field_map(sobject).get(field_name.lower())
+        if field is None or not field["idLookup"] or field["name"] == "Id":
+            raise ApiError(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: "
+                           + field_name)
+        found = [record for record in self.org.records[sobject].values() if record.get(field["name"]) == value]
+        return sobject, field["name"], found
+
+    def _single(self, version: str, sobject: str, found: list[dict]) -> dict:
+        if not found:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        if len(found) > 1:
+            raise MultipleChoices([records.attributes(sobject, record["Id"], version)["url"] for record in found])
+        return found[0]
+
+    def get(self, version: str, name: str, field_name: str, value: str) -> None:
+        sobject, _field, found = self._matches(version, name, field_name, value)
+        record = self._single(version, sobject, found)
+        self.send_json(records.render(self.org, sobject, record, records.full_field_names(sobject), version))
+
+    def patch(self, version: str, name: str, field_name: str, value: str) -> None:
+        sobject, field, found = self._matches(version, name, field_name, value)
+        body = self.json_body()
+        if isinstance(body, dict) and any(key.lower() == field.lower() for key in body):
+            raise ApiError(400, "INVALID_FIELD", "The field %s must not be in the body of an upsert by it" % field)
+
+        if not found:
+            record_id = records.create(self.org, sobject, {**(body or {}), field: value})
+            self.send_json({"id": record_id, "success": True, "errors": [], "created": True}, 201)
+            return
+        record = self._single(version, sobject, found)
+        records.update(self.org, sobject, record["Id"], body)
+        # API versions before 46.0 answer an update by upsert with 204 and no body.
+        if float(version) < 46.0:
+            self.send_empty()
+            return
+        self.send_json({"id": record["Id"], "success": True, "errors": [], "created": False})
+
+    def delete(self, version: str, name: str, field_name: str, value: str) -> None:
+        sobject, _field, found = self._matches(version, name, field_name, value)
+        records.delete(self.org, sobject, self._single(version, sobject, found)["Id"])
+        self.send_empty()
+
+
+class MultipleChoices(ApiError):
+    """300: an external id value that matches several records; the body lists their URLs."""
+
+    def __init__(self, urls: list[str]):
+        super().__init__(300, "MULTIPLE_CHOICES", "multiple matches")
+        self.errors = urls
 
 
 def soql_field(sobject: str, name: str) -> str:
@@ -456,6 +512,7 @@ class UpstreamServer:
             (data + r"/sobjects/(\w+)/describe/?", DescribeHandler, args),
             (data + r"/sobjects/(\w+)/?", SObjectHandler, args),
             (data + r"/sobjects/(\w+)/([^/]+)/?", RecordHandler, args),
+            (data + r"/sobjects/(\w+)/(\w+)/([^/]+)", ExternalIdHandler, args),
             (data + r"/(query|queryAll)/?", QueryHandler, args),
             (data + r"/query/(01g[A-Za-z0-9]{15})-(\d+)", QueryMoreHandler, args),
             (r"/services/apexrest/(.+)", ApexHandler, args),
