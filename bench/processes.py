@@ -62,7 +62,7 @@ class Service:
         self.name = name
         self.log_path = log_path
         self.url = None
-        self._log = open(log_path, "ab")
+        self._log = open(log_path, "wb")
         logger.info("starting %s: %s", name, " ".join(argv))
         self.process = subprocess.Popen(
             argv,

@@ -108,6 +108,15 @@ def warm_up(target, sizes, connections, cpus, tool):
         run_load(target.url, connections, sizes.warmup_s, headers=target.headers, cpus=cpus, tool=tool)
 
 
+def settle(sizes):
+    """Wait until the upstream calls that a finished load left in flight have ended.
+
+    wrk closes its connections when its time is up, but the proxy still completes the
+    upstream calls of those requests, and that work would land in the next measurement.
+    """
+    time.sleep(2 * sizes.slow_latency_ms / 1000 + 0.2)
+
+
 def best_of(runs):
     """Return the run with the highest throughput: other load on a shared machine only lowers it."""
     return max(runs, key=lambda run: run["rps"])
@@ -137,6 +146,7 @@ def slow_upstream(upstream, proxy_target, sizes, cpus, tool, cpu_limit_rps):
     """Scenario 2: many clients waiting on a slow upstream through one worker."""
     client.upstream_admin(upstream.url, "PATCH", "/_knobs", {"latency_ms": sizes.slow_latency_ms})
     warm_up(proxy_target, sizes, sizes.slow_connections, cpus, tool)
+    settle(sizes)
     client.upstream_admin(upstream.url, "DELETE", "/_stats")
 
     figures = measure_load(proxy_target, sizes, sizes.slow_connections, cpus, tool,
@@ -148,6 +158,7 @@ def slow_upstream(upstream, proxy_target, sizes, cpus, tool, cpu_limit_rps):
     figures["ideal_rps"] = min(figures["concurrency_limit_rps"], cpu_limit_rps)
 
     client.upstream_admin(upstream.url, "PATCH", "/_knobs", {"latency_jitter_ms": sizes.slow_jitter_ms})
+    settle(sizes)
     figures["jittered"] = measure_load(proxy_target, sizes, sizes.slow_connections, cpus, tool,
                                        duration_s=sizes.slow_duration_s)
     figures["jittered"]["jitter_ms"] = sizes.slow_jitter_ms
@@ -161,12 +172,14 @@ def concurrency_sweep(upstream, targets, sizes, cpus, tool):
     points = {target.name: [] for target in targets}
     for connections in sizes.sweep:
         for target in targets:
+            settle(sizes)
             points[target.name].append(measure_load(target, sizes, connections, cpus, tool))
     return {"latency_ms": sizes.slow_latency_ms, "points": points}
 
 
 def refresh_storm(upstream, proxy, sizes):
     """Scenario 4: many concurrent requests on one expired session share one refresh."""
+    settle(sizes)
     client.upstream_admin(upstream.url, "PATCH", "/_knobs", {
         "latency_ms": sizes.storm_latency_ms, "token_latency_ms": sizes.refresh_latency_ms,
     })
