@@ -132,7 +132,9 @@ class AuthorizeHandler(StandInHandler):
             return
 
         query = {"state": self.get_query_argument("state", "")}
-        if self.get_query_argument("response_type", "") != "code":
+        if self.server.deny_authorization:
+            query.update(error="access_denied", error_description="end-user denied authorization")
+        elif self.get_query_argument("response_type", "") != "code":
             query.update(error="unsupported_response_type", error_description="response type not supported")
         else:
             query["code"] = self.org.issue_code(redirect_uri, self.get_query_argument("code_challenge", None))
@@ -479,12 +481,17 @@ class ApexHandler(DataHandler):
 class UpstreamServer:
     """The stand-in's two hosts, each with its own HTTP server, on one IOLoop in a daemon thread."""
 
-    def __init__(self, page_size: int = 2000, login_host: str = "127.0.0.1", instance_host: str = "127.0.0.2"):
+    def __init__(self, page_size: int = 2000, login_host: str = "127.0.0.1", instance_host: str = "127.0.0.2",
+                 spare_instance_host: Optional[str] = None):
         self.org = Org(page_size=page_size)
         self.login_host = login_host
         self.instance_host = instance_host
+        self.spare_instance_host = spare_instance_host
         self.login_url = ""
         self.instance_url = ""
+        self.spare_instance_url = ""
+        # The authorize page redirects back with error=access_denied, as when the user clicks Deny.
+        self.deny_authorization = False
         self._calls: list[dict[str, Any]] = []
         self._calls_lock = threading.Lock()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -502,8 +509,8 @@ class UpstreamServer:
             (r"/.*", WrongHostHandler, args),
         ], compress_response=True)
 
-    def instance_app(self) -> tornado.web.Application:
-        args = {"server": self, "host_role": "instance"}
+    def instance_app(self, host_role: str = "instance") -> tornado.web.Application:
+        args = {"server": self, "host_role": host_role}
         data = r"/services/data/" + _VERSION
         return tornado.web.Application([
             (r"/services/data/?", VersionsHandler, args),
@@ -579,9 +586,16 @@ class UpstreamServer:
             raise failure[0]
         return self
 
+    def move_instance(self) -> None:
+        """Name the spare instance in every later token response, as after an org migration."""
+        self.instance_url = self.spare_instance_url
+
     def _listen(self) -> None:
-        for host, app, attribute in ((self.login_host, self.login_app(), "login_url"),
-                                     (self.instance_host, self.instance_app(), "instance_url")):
+        hosts = [(self.login_host, self.login_app(), "login_url"),
+                 (self.instance_host, self.instance_app(), "instance_url")]
+        if self.spare_instance_host:
+            hosts.append((self.spare_instance_host, self.instance_app("spare"), "spare_instance_url"))
+        for host, app, attribute in hosts:
             sockets = tornado.netutil.bind_sockets(0, host)
             server = tornado.httpserver.HTTPServer(app)
             server.add_sockets(sockets)
