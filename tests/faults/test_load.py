@@ -50,13 +50,14 @@ def test_twenty_thousand_requests_three_rounds_flat_memory(proxy_factory, sandbo
     workers = proxy.worker_pids()
     assert len(workers) == 2
 
-    warm = run_load(url, authorization, 2000, 60000)
+    warm = run_load(url, authorization, 2000, 30000)
     assert warm["statuses"] == {"200": 2000}, warm
     memory = [{pid: rss_kb(pid) for pid in workers}]
     rounds = []
     for number in range(ROUNDS):
-        # Each round may take 55 s at most, so the test stays under about three minutes.
-        result = run_load(url, authorization, REQUESTS, 55000)
+        # A round takes 15 to 40 s on two shared cores; 75 s at most keeps the test
+        # under pytest's 300 s timeout even on a busy machine.
+        result = run_load(url, authorization, REQUESTS, 75000)
         rounds.append(result)
         memory.append({pid: rss_kb(pid) for pid in workers})
         print("\nround %d: %d requests in %.1f s (%.0f/s), p50 %.1f ms, p99 %.1f ms, max %.1f ms, "
