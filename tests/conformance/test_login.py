@@ -155,3 +155,29 @@ def test_no_upstream_cookie_reaches_client(sf_proxy, sf_bearer):
     assert listed.status_code == 200
     assert "BrowserId" not in whoami.headers.get("Set-Cookie", "")
     assert "BrowserId" not in listed.headers.get("Set-Cookie", "")
+
+
+def test_password_logout_revokes_access_token(sf_proxy, sf_bearer, upstream):
+    headers = {"Authorization": "Bearer " + sf_bearer}
+    upstream.reset_calls()
+
+    response = requests.post(sf_proxy.url + "/logout", headers=headers, timeout=30)
+    after = requests.get(sf_proxy.url + "/Account", params={"q": "SELECT Id FROM Account"}, headers=headers,
+                         timeout=30)
+
+    assert response.json() == {"logged_out": True, "revoked": True}
+    revokes = [call for call in upstream.calls() if call["path"] == "/services/oauth2/revoke"]
+    assert [call["host"] for call in revokes] == ["login"]
+    assert "token=00D" in revokes[0]["body"]
+    # Without a refresh token the revoked session cannot be renewed.
+    assert after.status_code == 401
+    assert after.json()["error"] == "session_expired"
+
+
+def test_session_cookie_leaves_out_id_token(sf_proxy, sf_web):
+    cookie = sf_web.cookies.get("tornsf_session")
+    described = sf_web.get(sf_proxy.url + "/session", timeout=30).json()
+
+    # The token response carried an ID token of over a kilobyte; the cookie stays well below 4 KB.
+    assert len(cookie) < 1800
+    assert described["sealed_length"] < 1800

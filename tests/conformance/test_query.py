@@ -164,3 +164,18 @@ def test_soql_plus_sign_survives(sf_proxy, upstream, tagged):
     assert response.status_code == 200, response.text
     assert response.json()["totalSize"] == RECORD_COUNT
     assert "%2B00%3A00" in _query_calls(upstream)[0]["query"]
+
+
+def test_query_headers_reach_instance(sf_proxy, upstream, tagged):
+    bearer, tag = tagged
+    upstream.reset_calls()
+
+    response = requests.get(sf_proxy.url + "/Account", params={"q": _soql(tag)},
+                            headers={"Authorization": "Bearer " + bearer, "X-Model-Dialect": "clay",
+                                     "Sforce-Query-Options": "batchSize=200"}, timeout=30)
+
+    assert response.status_code == 200, response.text
+    call = _query_calls(upstream)[0]
+    assert call["headers"]["Sforce-Query-Options"] == "batchSize=200"
+    # Salesforce compresses responses only for clients that ask.
+    assert "gzip" in call["headers"]["Accept-Encoding"]

@@ -25,7 +25,9 @@ Every request is recorded with the host it reached (``login`` or
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import secrets
 import logging
 import threading
 import time
@@ -178,10 +180,26 @@ class TokenHandler(StandInHandler):
             "token_type": "Bearer",
             "issued_at": issued_at,
         }
+        if grant != "password":
+            # The app's scopes include openid, so web-server and refresh responses carry a
+            # signed ID token of one to two kilobytes, which must not end up in the session cookie.
+            token["scope"] += " openid"
+            token["id_token"] = id_token(id_url, issued_at)
         if refresh_token:
             token["refresh_token"] = refresh_token
         self.set_header("Cache-Control", "no-cache,must-revalidate,max-age=0,no-store,private")
         self.send_json(token)
+
+
+def id_token(id_url: str, issued_at: str) -> str:
+    """Return a JWT-shaped ID token (header, claims, signature) of realistic size; nothing verifies it."""
+    header = {"kid": "240", "typ": "JWT", "alg": "RS256"}
+    claims = {"at_hash": secrets.token_urlsafe(16), "sub": id_url, "aud": CLIENT_ID, "iss": id_url.split("/id/")[0],
+              "exp": int(issued_at) // 1000 + 300, "iat": int(issued_at) // 1000,
+              "custom_attributes": {"region": "EMEA"}, "email": "ada@conformance.example.org",
+              "name": "Ada Lovelace", "preferred_username": USERNAME, "zoneinfo": "Europe/London"}
+    parts = [json.dumps(header).encode(), json.dumps(claims).encode(), secrets.token_bytes(256)]
+    return ".".join(base64.urlsafe_b64encode(part).rstrip(b"=").decode("ascii") for part in parts)
 
 
 class RevokeHandler(StandInHandler):
