@@ -7,7 +7,7 @@
   deserialized into them and an unknown key is a ``JSON_PARSER_ERROR``.
 - ``Plain`` (``/plain``, GET): a void method that writes ``text/plain`` and
   sets status 202 itself.
-- ``Rejecting`` (``/rejecting``, POST): a void method that answers 409 with
+- ``Rejecting`` (``/rejecting``, POST): a void method that returns 409 with
   its own JSON object.
 - ``Failing`` (``/failing``, GET): an unhandled exception, 500 ``APEX_ERROR``.
 

@@ -1,10 +1,10 @@
 """State of the second Salesforce stand-in: users, OAuth grants, tokens, records and query cursors.
 
 Everything follows Salesforce's documented behaviour rather than the sandbox
-org's choices: 18-character ids with the case-checksum suffix, access tokens
-that start with the org id and ``!``, refresh tokens only from the web-server
-flow, query locators in the ``01g...-<offset>`` form, and date-times as
-``2024-01-31T12:00:00.000+0000``.
+org's choices.  Ids have 18 characters with the case-checksum suffix, and
+access tokens start with the org id and ``!``.  Only the web-server flow gets
+a refresh token.  Query locators look like ``01g...-<offset>`` and date-times
+like ``2024-01-31T12:00:00.000+0000``.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Field describes carry the properties the REST API documents (createable,
 updateable, nillable, defaultedOnCreate, calculated, autoNumber, type,
-soapType, length, referenceTo, relationshipName, picklistValues, ...), and the
-describe-global list mixes standard, custom, share, history and feed objects,
-some of them without a key prefix, as real orgs do.
+soapType, length, referenceTo, relationshipName, picklistValues and more).
+As in real orgs, the describe-global list mixes standard, custom, share,
+history and feed objects, some of them without a key prefix.
 """
 
 from __future__ import annotations

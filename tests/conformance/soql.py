@@ -1,10 +1,10 @@
 """A small SOQL evaluator for the second Salesforce stand-in.
 
-It covers the SOQL that clients and the proxy send: ``SELECT`` of fields,
-parent fields (``Account.Name``) and ``COUNT()``, ``FROM`` one object,
-``WHERE`` with ``AND``, ``OR``, ``NOT``, parentheses, comparison operators,
-``LIKE``, ``IN`` and ``NOT IN``, ``ORDER BY`` with ``ASC``/``DESC`` and
-``NULLS FIRST``/``LAST``, ``LIMIT`` and ``OFFSET``.  Keywords, object names
+It covers the SOQL that clients and the proxy send.  ``SELECT`` takes fields,
+parent fields (``Account.Name``) or ``COUNT()``, and ``FROM`` one object.
+``WHERE`` takes ``AND``, ``OR``, ``NOT``, parentheses, comparison operators,
+``LIKE``, ``IN`` and ``NOT IN``.  ``ORDER BY`` takes ``ASC``/``DESC`` and
+``NULLS FIRST``/``LAST``, followed by ``LIMIT`` and ``OFFSET``.  Keywords, object names
 and field names are case-insensitive, string comparisons too, as in
 Salesforce.  Errors raise ``SoqlError`` with Salesforce's error codes.
 """
@@ -164,10 +164,16 @@ class Parser:
         terms = []
         while True:
             name = self.field_name(self.take().text)
-            descending = self.accept("desc") or (self.accept("asc") and False)
+            descending = self.accept("desc")
+            if not descending:
+                self.accept("asc")
+
+            # Nulls sort first in ascending and last in descending order unless the query says otherwise.
             nulls_last = descending
             if self.accept("nulls"):
-                nulls_last = self.accept("last") or (self.expect("first") is not None)
+                nulls_last = self.accept("last")
+                if not nulls_last:
+                    self.expect("first")
             terms.append((name, descending, nulls_last))
             if not self.accept(","):
                 return terms
@@ -208,11 +214,7 @@ class Parser:
             wanted = [_comparable(value) for value in values]
             return lambda record: (_comparable(lookup(record, name)) in wanted) != negate
         if self.accept("like"):
-            pattern = self._literal()
-            regex = re.compile(
-                "^" + "".join(".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern) + "$",
-                re.IGNORECASE | re.DOTALL,
-            )
+            regex = _like_regex(self._literal())
             return lambda record: bool(regex.match(str(lookup(record, name) or ""))) != negate
 
         operator = self.take()
@@ -232,6 +234,19 @@ class Parser:
         if token.kind == "keyword" and token.value == "null":
             return None
         raise SoqlError("MALFORMED_QUERY", "unexpected token: '%s'" % token.text)
+
+
+def _like_regex(pattern: str) -> re.Pattern:
+    """Translate a LIKE pattern (``%`` any run, ``_`` one character) into a case-insensitive regex."""
+    parts = []
+    for char in pattern:
+        if char == "%":
+            parts.append(".*")
+        elif char == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("^" + "".join(parts) + "$", re.IGNORECASE | re.DOTALL)
 
 
 def _comparable(value: Any) -> Any:

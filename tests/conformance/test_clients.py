@@ -1,6 +1,6 @@
 """kitsu 11.1.0 and clay-model 0.0.9, run by Node against the real proxy and the sandbox org.
 
-kitsu is set up as the README says (``resourceCase: 'none'``).  clay-model
+kitsu is set up as the README recommends (``resourceCase: 'none'``).  clay-model
 uses a connector that sends the requests of the proxy-era connector
 (clay-model-salesforce-api 0.0.x, not on npm) to a proxy started with
 ``API_PREFIX=/api``, with the session cookie and Origin a browser would add.
@@ -89,7 +89,7 @@ def test_kitsu_error_and_delete(kitsu_run):
 def test_kitsu_default_case_mangles_ids(kitsu_run):
     _name, out = kitsu_run
 
-    # Why the README asks for resourceCase: 'none'.
+    # The reason the README recommends resourceCase: 'none'.
     assert out["defaultCase"]["status"] == 400
     assert out["defaultCase"]["url"] != "accounts/" + out["create"]["id"]
     assert "-" in out["defaultCase"]["url"].split("/")[1]

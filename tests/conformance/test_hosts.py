@@ -1,8 +1,8 @@
 """Host layouts of the second stand-in other than the default one.
 
-Here the login server is ``localhost`` and the instance ``127.0.0.1``, and a
-spare instance on ``127.0.0.3`` stands for the host an org moves to: after a
-migration Salesforce names the new instance in the next token response, and
+Here the login server is ``localhost`` and the instance ``127.0.0.1``.  A
+spare instance on ``127.0.0.3`` is the host an org moves to.  After such a
+migration Salesforce names the new instance in the next token response, so
 the proxy must send that refresh's retry and every later call there.
 """
 

@@ -3,12 +3,12 @@
 It differs from the sandbox org wherever Salesforce allows variation, so that
 tests run against it catch a proxy that depends on the sandbox's choices:
 
-- the login server (127.0.0.1) and the instance (127.0.0.2) are different
-  hosts; OAuth endpoints and the identity URL exist only on the login host,
-  the data and Apex REST APIs only on the instance;
-- the password grant returns no refresh token, the web-server flow does, and
-  refresh responses never carry one; ``issued_at`` is a string of
-  milliseconds and every token response has a ``signature``;
+- the login server (127.0.0.1 by default) and the instance (127.0.0.2) are
+  different hosts.  OAuth endpoints and the identity URL exist only on the
+  login host, the data and Apex REST APIs only on the instance;
+- only the web-server flow gets a refresh token, and refresh responses never
+  carry one.  ``issued_at`` is a string of milliseconds, and every token
+  response has a ``signature``;
 - every JSON response is ``application/json;charset=UTF-8`` and sets a
   ``BrowserId`` cookie, responses are gzipped only when the request asks,
   data responses carry ``Sforce-Limit-Info``, and 204 responses have no
@@ -146,7 +146,7 @@ class AuthorizeHandler(StandInHandler):
 
 
 class TokenHandler(StandInHandler):
-    """``POST /services/oauth2/token``: form-encoded grants, JSON answers."""
+    """``POST /services/oauth2/token``: form-encoded grants, JSON responses."""
 
     def post(self) -> None:
         if not self.request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
@@ -404,7 +404,7 @@ class ExternalIdHandler(DataHandler):
             return
         record = self._single(version, sobject, found)
         records.update(self.org, sobject, record["Id"], body)
-        # API versions before 46.0 answer an update by upsert with 204 and no body.
+        # Before API version 46.0, an upsert that updates returns 204 without a body.
         if float(version) < 46.0:
             self.send_empty()
             return
@@ -497,7 +497,10 @@ class ApexHandler(DataHandler):
 
 
 class UpstreamServer:
-    """The stand-in's two hosts, each with its own HTTP server, on one IOLoop in a daemon thread."""
+    """The stand-in's hosts (login, instance, optional spare instance), each with its own HTTP server.
+
+    All servers run on one IOLoop in a daemon thread.
+    """
 
     def __init__(self, page_size: int = 2000, login_host: str = "127.0.0.1", instance_host: str = "127.0.0.2",
                  spare_instance_host: Optional[str] = None):
