@@ -2,9 +2,10 @@
 
 The path is checked and re-encoded segment by segment, query arguments are
 re-encoded from their decoded bytes, and the body and its Content-Type pass
-through unchanged.  Apex responses go to the dialect's ``apex`` as they are.
-Errors that Salesforce itself raises (no such mapping, an unhandled
-exception, an HTML outage page) go to the dialect's ``error``.
+through unchanged.  Apex responses go to the dialect's ``apex`` as they are,
+then ``confine_apex_reply`` keeps a browser from running them as a page of
+the proxy's origin.  Errors that Salesforce itself raises (no such mapping,
+an unhandled exception, an HTML outage page) go to the dialect's ``error``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import urllib.parse
 from typing import Any
 
 from tornado.httpclient import HTTPResponse
+
+from dialects.base import Reply
 
 from tornsf.errors import ProxyError, UpstreamError
 from tornsf.handlers.base import BaseHandler
@@ -26,6 +29,14 @@ logger = logging.getLogger(__name__)
 
 # Request headers an Apex method may depend on, passed through as sent.
 _PASSED_HEADERS = ("Content-Type", "Accept")
+
+# An Apex response runs in a sandbox without scripts, plugins, forms or
+# frames even when a browser opens it as a page.
+APEX_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
+# Media types a browser does not run as a document.  XML can carry XHTML
+# script, so it is safe only under the policy above and nosniff.
+_INERT_MEDIA_TYPES = ("application/json", "text/plain")
+_XML_MEDIA_TYPES = ("application/xml", "text/xml")
 
 
 class ApexHandler(UpstreamMixin, BaseHandler):
@@ -72,7 +83,8 @@ class ApexHandler(UpstreamMixin, BaseHandler):
             raise UpstreamError(response_problem(response))
         if _is_broken_json(response):
             raise UpstreamError(bad_response_problem("an Apex response labelled JSON that is not valid JSON"))
-        self.send_reply(self.dialect.apex(ctx, response.code, response.headers, response.body or b""))
+        reply = self.dialect.apex(ctx, response.code, response.headers, response.body or b"")
+        self.send_reply(confine_apex_reply(reply))
 
     def _query(self) -> str:
         """Re-encode the query arguments from their decoded bytes, non-UTF-8 bytes included."""
@@ -86,6 +98,36 @@ class ApexHandler(UpstreamMixin, BaseHandler):
             if value is not None:
                 headers[name] = value
         return headers
+
+
+def confine_apex_reply(reply: Reply) -> Reply:
+    """Keep an Apex response from running as a page of the proxy's origin; the body is unchanged.
+
+    An Apex method can return any Content-Type, and an HTML or SVG page from
+    the proxy's origin would pass its CSRF check and use the session cookie.
+    So every Apex reply gets a sandboxing Content-Security-Policy, a body
+    without a type is labelled ``application/octet-stream`` (Tornado would
+    send text/html), and a type other than JSON, plain text or XML is sent as
+    an attachment, which browsers download instead of rendering.
+    """
+    headers = {name: value for name, value in reply.headers.items() if name.lower() != "content-type"}
+    content_type = next((value for name, value in reply.headers.items() if name.lower() == "content-type"), "")
+    media_type = content_type.split(";")[0].strip().lower()
+
+    if not media_type and reply.body:
+        content_type = "application/octet-stream"
+    if content_type:
+        headers["Content-Type"] = content_type
+    headers["Content-Security-Policy"] = APEX_CONTENT_SECURITY_POLICY
+    if reply.body and not _is_inert(media_type):
+        headers["Content-Disposition"] = "attachment"
+    return Reply(reply.status, reply.body, headers)
+
+
+def _is_inert(media_type: str) -> bool:
+    """Return True for JSON, plain text and plain XML (not XHTML or SVG, which are documents)."""
+    json_type = media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+    return json_type or media_type in _INERT_MEDIA_TYPES or media_type in _XML_MEDIA_TYPES
 
 
 def _is_salesforce_error(response: HTTPResponse) -> bool:

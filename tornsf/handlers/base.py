@@ -48,6 +48,10 @@ CORS_EXPOSE_HEADERS = "Sforce-Limit-Info, X-Tornsf-Session, X-Total-Count, Link,
 # Chromium caps preflight caching at two hours.
 CORS_MAX_AGE = "7200"
 
+# The proxy's JSON responses need no scripts, styles or frames: a body that a
+# browser ends up rendering anyway can load nothing and cannot be framed.
+DATA_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
 SESSION_HEADER = "X-Tornsf-Session"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -76,6 +80,9 @@ class BaseHandler(tornado.web.RequestHandler):
     # True on handlers guarded by other means (the OAuth callback checks the
     # signed state against its nonce cookie).
     csrf_exempt = False
+
+    # Sent on every response of the handler; None on pages that run scripts.
+    content_security_policy: Optional[str] = DATA_CONTENT_SECURITY_POLICY
 
     def __init__(self, application: tornado.web.Application, request: httputil.HTTPServerRequest, **kwargs: Any):
         self.upstream_calls = 0
@@ -127,6 +134,10 @@ class BaseHandler(tornado.web.RequestHandler):
         # Responses differ by dialect, which the X-Model-Dialect header selects.
         self.set_header("Vary", "Origin, X-Model-Dialect")
         self.set_header("X-Request-Id", self.request_id)
+        # Browsers must render a body only as its declared type, never guess HTML in it.
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if self.content_security_policy:
+            self.set_header("Content-Security-Policy", self.content_security_policy)
 
         origin = self.request.headers.get("Origin")
         if origin and origin_allowed(origin, self.tornsf.origins):

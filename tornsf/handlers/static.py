@@ -69,6 +69,9 @@ class DemoHandler(BaseHandler):
     reaches the data routes as an SObject name.
     """
 
+    # The page runs an inline module script that calls the data routes.
+    content_security_policy = None
+
     def get_template_path(self) -> str:
         return str(STATIC_DIR)
 
