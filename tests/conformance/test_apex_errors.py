@@ -165,4 +165,5 @@ def test_limit_info_reaches_client(sf_proxy, sf_bearer):
 
     assert response.status_code == 200
     assert response.headers["Sforce-Limit-Info"].startswith("api-usage=")
-    assert response.headers["Sforce-Limit-Info"].endswith("/15000")
+    assert "/15000; per-app-api-usage=" in response.headers["Sforce-Limit-Info"]
+    assert response.headers["Sforce-Limit-Info"].endswith("(appName=tornsf-conformance)")

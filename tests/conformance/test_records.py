@@ -216,3 +216,36 @@ def test_selected_fields_keep_id(sf_proxy, sf_bearer):
     assert read.json()["account"]["id"] == record_id
     assert read.json()["account"]["phone"] == "1"
     requests.delete(sf_proxy.url + "/accounts/" + record_id, headers=headers, timeout=30)
+
+
+def test_ember_contact_with_parent_and_date(sf_proxy, sf_bearer):
+    headers = _headers(sf_bearer, "ember")
+    account = requests.post(sf_proxy.url + "/accounts", json={"account": {"name": _unique("Parent")}},
+                            headers=headers, timeout=30).json()["account"]
+
+    created = requests.post(sf_proxy.url + "/contacts", json={"contact": {
+        "firstName": "Grace", "lastName": "Hopper", "name": "ignored full name",
+        "birthdate": "1906-12-09T00:00:00.000Z", "account": account["id"],
+    }}, headers=headers, timeout=30)
+
+    assert created.status_code == 201, created.text
+    contact = created.json()["contact"]
+    assert contact["name"] == "Grace Hopper"
+    assert contact["birthdate"] == "1906-12-09"
+    assert contact["accountId"] == account["id"]
+    requests.delete(sf_proxy.url + "/contacts/" + contact["id"], headers=headers, timeout=30)
+    requests.delete(sf_proxy.url + "/accounts/" + account["id"], headers=headers, timeout=30)
+
+
+def test_jsonapi_relationship_sets_reference(sf_proxy, sf_bearer):
+    headers = _headers(sf_bearer, "jsonapi", **{"Content-Type": JSONAPI, "Accept": JSONAPI})
+    account_id = requests.post(sf_proxy.url + "/Account", json={"Name": _unique("Related")},
+                               headers=_headers(sf_bearer, "salesforce"), timeout=30).json()["id"]
+    body = {"data": {"type": "invoices", "attributes": {"Amount__c": 5},
+                     "relationships": {"Account__r": {"data": {"type": "accounts", "id": account_id}}}}}
+
+    created = requests.post(sf_proxy.url + "/invoices", json=body, headers=headers, timeout=30)
+
+    assert created.status_code == 201, created.text
+    assert created.json()["data"]["attributes"]["Account__c"] == account_id
+    requests.delete(sf_proxy.url + "/invoices/" + created.json()["data"]["id"], headers=headers, timeout=30)

@@ -45,6 +45,7 @@ logger = logging.getLogger("tornsf.tests.conformance")
 
 JSON_TYPE = "application/json;charset=UTF-8"
 API_LIMIT = 15000
+APP_LIMIT = 5000
 INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 _VERSION = r"v(\d{2,3}\.\d)"
 
@@ -77,6 +78,14 @@ class StandInHandler(tornado.web.RequestHandler):
     def send_json(self, value: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+    async def send_json_chunked(self, value: Any) -> None:
+        """Send ``value`` in two flushed parts, so the response uses chunked transfer encoding as Salesforce's do."""
+        body = json.dumps(value, separators=(",", ":")).encode("utf-8")
+        middle = len(body) // 2
+        self.write(body[:middle])
+        await self.flush()
+        self.finish(body[middle:])
 
     def send_empty(self, status: int = 204) -> None:
         self.set_status(status)
@@ -272,7 +281,8 @@ class DataHandler(StandInHandler):
 
         with self.org.lock:
             self.org.api_usage += 1
-            self.set_header("Sforce-Limit-Info", "api-usage=%d/%d" % (self.org.api_usage, API_LIMIT))
+            self.set_header("Sforce-Limit-Info", "api-usage=%d/%d; per-app-api-usage=%d/%d(appName=tornsf-conformance)"
+                            % (self.org.api_usage, API_LIMIT, self.org.api_usage, APP_LIMIT))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -435,7 +445,7 @@ def soql_field(sobject: str, name: str) -> str:
 class QueryHandler(DataHandler):
     """``/query`` and ``/queryAll`` with ``q``; pages of at most the org's page size."""
 
-    def get(self, version: str, resource: str) -> None:
+    async def get(self, version: str, resource: str) -> None:
         text = self.get_query_argument("q", None)
         if not text:
             raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
@@ -450,7 +460,7 @@ class QueryHandler(DataHandler):
                 records.render(self.org, query.sobject, row, query.fields, version) for row in rows
             ]
         cursor = Cursor(rendered, len(rows), self._page_size(), version)
-        self.send_json(self.server.page(cursor, 0))
+        await self.send_json_chunked(self.server.page(cursor, 0))
 
     def _page_size(self) -> int:
         # Sforce-Query-Options batchSize is a hint between 200 and 2000; this org may return fewer rows.
@@ -466,11 +476,11 @@ class QueryHandler(DataHandler):
 class QueryMoreHandler(DataHandler):
     """``/query/<locator>-<offset>``: the next page of an earlier query."""
 
-    def get(self, version: str, locator: str, offset: str) -> None:
+    async def get(self, version: str, locator: str, offset: str) -> None:
         cursor = self.org.cursors.get(locator)
         if cursor is None or int(offset) > len(cursor.rows):
             raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        self.send_json(self.server.page(cursor, int(offset), locator))
+        await self.send_json_chunked(self.server.page(cursor, int(offset), locator))
 
 
 class ApexHandler(DataHandler):
