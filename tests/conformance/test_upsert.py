@@ -7,6 +7,7 @@ and a value that matches several records answers 300 with their URLs.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -19,18 +20,28 @@ def _headers(bearer: str, dialect: str, **extra: str) -> dict[str, str]:
     return {"Authorization": "Bearer " + bearer, "X-Model-Dialect": dialect, **extra}
 
 
-@pytest.mark.parametrize("dialect", ["salesforce", "clay", "backbone", "ember"])
+def _upsert_body(dialect: str, fields: dict) -> dict:
+    if dialect == "ember":
+        return {"account": {key.lower(): value for key, value in fields.items()}}
+    if dialect == "jsonapi":
+        return {"data": {"type": "accounts", "attributes": fields}}
+    return fields
+
+
+@pytest.mark.parametrize("dialect", ["salesforce", "clay", "backbone", "ember", "jsonapi"])
 def test_upsert_creates_then_updates(sf_proxy, sf_bearer, upstream, dialect):
     number = "AN %s+%s" % (dialect, uuid.uuid4().hex[:6])
     url = sf_proxy.url + EXTERNAL + requests.utils.quote(number, safe="")
-    body = {"account": {"name": "Upsert " + number}} if dialect == "ember" else {"Name": "Upsert " + number}
+    media_type = "application/vnd.api+json" if dialect == "jsonapi" else "application/json"
+    headers = _headers(sf_bearer, dialect, **{"Content-Type": media_type})
 
-    created = requests.patch(url, json=body, headers=_headers(sf_bearer, dialect), timeout=30)
+    created = requests.patch(url, data=json.dumps(_upsert_body(dialect, {"Name": "Upsert " + number})),
+                             headers=headers, timeout=30)
     assert created.status_code in (200, 201), created.text
 
-    changed = {"account": {"phone": "555-0177"}} if dialect == "ember" else {"Phone": "555-0177"}
     upstream.reset_calls()
-    updated = requests.patch(url, json=changed, headers=_headers(sf_bearer, dialect), timeout=30)
+    updated = requests.patch(url, data=json.dumps(_upsert_body(dialect, {"Phone": "555-0177"})), headers=headers,
+                             timeout=30)
     assert updated.status_code in (200, 204), updated.text
     upserts = [call for call in upstream.calls() if call["method"] == "PATCH"]
     assert len(upserts) == 1
@@ -41,7 +52,7 @@ def test_upsert_creates_then_updates(sf_proxy, sf_bearer, upstream, dialect):
     assert read.json()["Phone"] == "555-0177"
     assert read.json()["AccountNumber__c"] == number
 
-    deleted = requests.delete(url, headers=_headers(sf_bearer, dialect), timeout=30)
+    deleted = requests.delete(url, headers=headers, timeout=30)
     assert deleted.status_code < 300
 
 
