@@ -1,9 +1,9 @@
 """Create, read, update and delete in every dialect against the second stand-in.
 
-The stand-in answers PATCH and DELETE with 204 and no Content-Type, rejects
-PUT with 405, returns 18-character ids with their checksum, and rejects
-read-only fields on writes, so each dialect must send PATCH with writable
-fields only and build its own success bodies.
+The stand-in returns 204 without a Content-Type for PATCH and DELETE, 405 for
+PUT, and 18-character ids with their checksum.  It rejects read-only fields
+on writes.  So each dialect must send PATCH with writable fields only and
+build its own success bodies.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Records by external id against the second stand-in.
 
-From API 46.0 on, an upsert that updates answers 200 with
+From API 46.0 on, an upsert that updates returns 200 with
 ``{"id", "success", "errors", "created": false}`` instead of an empty 204,
-and a value that matches several records answers 300 with their URLs.
+and a value that matches several records gets 300 with their URLs.
 """
 
 from __future__ import annotations

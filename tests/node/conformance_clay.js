@@ -4,9 +4,9 @@
 // Prints one JSON document of observations for the Python test to check.
 //
 // The Salesforce connector of that era (clay-model-salesforce-api 0.0.x) is not on npm. This
-// connector sends exactly what it sent through superagent in a browser: SOQL concatenated into
-// the URL unencoded, login_server on every request, create reading body.Id, update as a PUT of
-// the changed fields only, and destroy as a PUT without a body. The browser added the cookie
+// connector sends exactly what that one sent through superagent in a browser. The SOQL goes into
+// the URL unencoded and every request carries login_server. Create reads body.Id, update is a PUT
+// of the changed fields only, and destroy is a PUT without a body. The browser added the cookie
 // and the Origin header; fetch here gets them explicitly.
 'use strict';
 
@@ -15,7 +15,7 @@ const Model = require('clay-model');
 const LOGIN_SERVER = 'login.salesforce.com';
 const sent = [];
 
-// clay-model calls .fail() on the connector's promises, as kew promises have.
+// clay-model calls .fail() on the connector's promises, a method of kew promises.
 class KewPromise extends Promise {
   fail(onRejected) {
     return this.catch(onRejected);

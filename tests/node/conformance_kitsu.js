@@ -1,4 +1,4 @@
-// Drive kitsu 11.1.0 against the proxy with the jsonapi dialect, set up as the README says.
+// Drive kitsu 11.1.0 against the proxy with the jsonapi dialect, set up as the README recommends.
 // Environment: PROXY_URL, BEARER (sealed session), NAME (unique record name).
 // Prints one JSON document of observations for the Python test to check.
 'use strict';
