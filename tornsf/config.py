@@ -15,6 +15,7 @@ import os
 import pathlib
 import re
 import secrets
+import urllib.parse
 from typing import Callable, Mapping, Optional, TypeVar
 
 import dotenv
@@ -73,6 +74,9 @@ class Settings:
     # OAuth scopes to request in the web-server flow; empty means the
     # connected app's configured scopes.
     scope: tuple[str, ...] = ()
+    # Host names (``host``, ``host:port`` or ``*.domain``) clients may reach
+    # the proxy by, from PROXY_HOSTS plus the host of SALESFORCE_REDIRECT_URL.
+    proxy_hosts: tuple[str, ...] = ()
     # Credentials for ``GET /login/password`` in dev only.
     dev_username: str = ""
     dev_password: str = dataclasses.field(default="", repr=False)
@@ -191,6 +195,25 @@ def _load_cookie_secrets(reader: _Reader, env: str) -> tuple[dict[int, str], int
     return cookie_secrets, key_version_for(current)
 
 
+def _load_proxy_hosts(reader: _Reader, redirect_url: str) -> tuple[str, ...]:
+    hosts = [entry.lower() for entry in reader.items("PROXY_HOSTS")]
+    for entry in hosts:
+        try:
+            host, _ = parse_host_entry(entry)
+        except ValueError:
+            host = ""
+        if not host or "/" in entry or (host.startswith("*.") and "." not in host[2:]):
+            raise StartupError(
+                "PROXY_HOSTS contains %r: list the host names clients use to reach this proxy, such as "
+                "proxy.example.com, proxy.example.com:8443 or *.example.com, separated by commas." % entry
+            )
+
+    if redirect_url:
+        # The callback URL registered on the connected app names this proxy.
+        hosts.append(urllib.parse.urlsplit(redirect_url).netloc.lower())
+    return tuple(hosts)
+
+
 def _load_redirect_url(reader: _Reader) -> str:
     redirect_url = reader.text("SALESFORCE_REDIRECT_URL")
     if redirect_url and url_origin(redirect_url) is None:
@@ -257,12 +280,14 @@ def load_settings(env: str, environ: Optional[Mapping[str, str]] = None) -> Sett
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise StartupError("LOG_LEVEL=%r is invalid: use DEBUG, INFO, WARNING or ERROR." % log_level)
 
+    redirect_url = _load_redirect_url(reader)
     positive_int = lambda value: value > 0  # noqa: E731
     return Settings(
         env=env,
         client_id=client_id,
         client_secret=client_secret,
-        redirect_url=_load_redirect_url(reader),
+        redirect_url=redirect_url,
+        proxy_hosts=_load_proxy_hosts(reader, redirect_url),
         login_url=_load_login_url(reader, allowed_hosts),
         api_version=api_version,
         final_url=_load_final_url(reader, origins),

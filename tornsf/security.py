@@ -250,6 +250,23 @@ def salesforce_host_allowed(url: Optional[str], extra_hosts: Iterable[str] = ())
     return any(host.endswith("." + domain) or host == domain for domain in SALESFORCE_DOMAINS)
 
 
+def host_header_allowed(value: Optional[str], proxy_hosts: Iterable[str], any_host: bool = False) -> bool:
+    """Return True when ``value`` (a ``Host`` header) names this proxy.
+
+    Loopback names and addresses always do, and so do hosts listed in
+    ``proxy_hosts`` (``host``, ``host:port`` or ``*.domain``).  With
+    ``any_host`` every well-formed host does.  An empty or malformed value
+    never does.
+    """
+    parsed = parse_origin("http://" + value) if value else None
+    if parsed is None:
+        return False
+
+    _, host, port = parsed
+    bare_host = host.strip("[]")
+    return any_host or is_loopback_host(bare_host) or _host_in_list(bare_host, port, proxy_hosts)
+
+
 def url_origin(url: str) -> Optional[str]:
     """Return the canonical origin of an absolute http(s) URL, or None."""
     match = _ABSOLUTE_URL_RE.match(url or "")

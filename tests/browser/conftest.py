@@ -42,6 +42,7 @@ PROXY_VARIABLES = {
     "SALESFORCE_PASSWORD", "SALESFORCE_SCOPE", "ORIGINS", "COOKIE_SECRET", "COOKIE_SECRET_OLD", "PORT", "HOST",
     "WEB_CONCURRENCY", "MAX_CLIENTS", "UPSTREAM_TIMEOUT", "MAX_FETCH", "SESSION_MAX_AGE", "API_PREFIX",
     "MAX_BODY_BYTES", "DEFAULT_DIALECT", "DIALECTS", "SHUTDOWN_GRACE", "TORNSF_SANDBOX", "LOG_LEVEL",
+    "PROXY_HOSTS",
 }
 
 
@@ -181,7 +182,8 @@ def evil_pages():
 
 def start_dev_proxy(cwd: pathlib.Path, app_origin: str, seed: str) -> ProxyProcess:
     return start_proxy(
-        cwd, "dev", settings={"ORIGINS": app_origin, "COOKIE_SECRET": COOKIE_SECRET}, sandbox_seed=seed,
+        cwd, "dev", settings={"ORIGINS": app_origin, "COOKIE_SECRET": COOKIE_SECRET, "PROXY_HOSTS": "proxy.app.test"},
+        sandbox_seed=seed,
     )
 
 

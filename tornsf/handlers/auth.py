@@ -272,8 +272,24 @@ class PasswordLoginHandler(LoginSteps):
                 "missing_credentials",
                 "Set SALESFORCE_USERNAME and SALESFORCE_PASSWORD in .denv to log in with GET /login/password.",
             )
+        self._check_navigation()
         app_url = self.check_target(self.get_query_argument("app_url", None))
         await self._login(self.tornsf.dev_username, self.tornsf.dev_password, None, app_url)
+
+    def _check_navigation(self) -> None:
+        """Reject a GET that a page of another site started: it would log that browser in unasked.
+
+        Browsers send ``Sec-Fetch-Site``; ``none`` is a typed URL or a bookmark.
+        Clients without the header (curl, scripts) are not browsers.
+        """
+        fetch_site = self.request.headers.get("Sec-Fetch-Site")
+        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            raise ProxyError(
+                403,
+                "cross_site_login",
+                "GET /login/password was started by a page of another site (Sec-Fetch-Site: %s): open the URL "
+                "directly, or POST username and password." % fetch_site[:30],
+            )
 
     async def post(self) -> None:
         fields = self._fields()

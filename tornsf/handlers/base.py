@@ -21,7 +21,7 @@ from tornado import httputil
 from dialects.base import Dialect, DialectError, Problem, Reply, RequestContext, dump_json
 from tornsf.config import Settings
 from tornsf.errors import ProxyError, UpstreamError
-from tornsf.security import normalize_origin, origin_allowed, url_origin
+from tornsf.security import host_header_allowed, normalize_origin, origin_allowed, url_origin
 from tornsf.session import COOKIE_NAME, SalesforceSession, SessionError, SessionSealer
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def prepare(self) -> None:
         """Check origin and body size from the headers, before any body is read."""
+        self.check_host()
         self.auth_method = self._detect_auth_method()
         if self.request.method == "OPTIONS":
             return
@@ -212,6 +213,30 @@ class BaseHandler(tornado.web.RequestHandler):
             self.application.settings["tornsf_tracker"].active -= 1
 
     # -- origin checks -----------------------------------------------------
+
+    def check_host(self) -> None:
+        """Reject a request whose ``Host`` header does not name this proxy.
+
+        The proxy's own origin comes from ``Host``, so a foreign host name
+        that resolves here (DNS rebinding) would otherwise count as this
+        server for the CSRF check.  Dev accepts loopback names and
+        ``PROXY_HOSTS``; prod checks only when ``PROXY_HOSTS`` or
+        ``SALESFORCE_REDIRECT_URL`` names the proxy.
+        """
+        settings = self.tornsf
+        host = self.request.headers.get("Host", "")
+        any_host = settings.is_prod and not settings.proxy_hosts
+        if host_header_allowed(host, settings.proxy_hosts, any_host=any_host):
+            return
+
+        if not host.strip():
+            raise ProxyError(400, "invalid_host", "The request has no Host header: send the proxy's host name.")
+        raise ProxyError(
+            400,
+            "invalid_host",
+            "The Host header %r does not name this proxy: reach it by 127.0.0.1 or localhost, or add the "
+            "host name to PROXY_HOSTS." % host[:100],
+        )
 
     @property
     def own_origin(self) -> Optional[str]:
