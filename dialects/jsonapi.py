@@ -203,7 +203,12 @@ class JsonApiDialect(Dialect):
         return Reply(200, b'{"data":[', {"Content-Type": self.content_type, "X-Total-Count": str(info.total_size)})
 
     def list_record(self, ctx: RequestContext, record: dict[str, Any], index: int) -> bytes:
-        return (b"," if index else b"") + dump_json(self.resource(ctx, record))
+        resource = self.resource(ctx, record)
+        if not resource["id"]:
+            # Aggregate rows (SELECT COUNT(Id) ...) have no Id, but JSON:API
+            # requires a string id on every resource object in a response.
+            resource["id"] = "row-%d" % index
+        return (b"," if index else b"") + dump_json(resource)
 
     def _next_link(self, ctx: RequestContext, info: ListInfo) -> Optional[str]:
         cursor = cursor_from_next_url(info.next_records_url)

@@ -259,3 +259,16 @@ def test_jsonapi_and_ember_next_links(large_org):
     assert windowed.status_code == 200, windowed.text
     assert len(windowed.json()["data"]) == 10
     assert "page%5Boffset%5D=30" in windowed.json()["links"]["next"]
+
+
+def test_jsonapi_aggregate_rows_get_ids(proxy, bearer):
+    http = client(bearer, "jsonapi")
+    http.headers["Accept"] = "application/vnd.api+json"
+
+    response = http.get(proxy.url + "/Account", params={"q": "SELECT COUNT(Id) FROM Account"}, timeout=30)
+
+    assert response.status_code == 200, response.text
+    rows = response.json()["data"]
+    assert len(rows) == 1
+    assert rows[0]["id"] == "row-0"
+    assert rows[0]["attributes"]["expr0"] > 0
