@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from typing import Any, Mapping, Optional
 from urllib.parse import quote, urlencode
 
@@ -120,10 +121,21 @@ class DialectError(Exception):
 
 JSON_TYPE = "application/json; charset=UTF-8"
 
+# Request bodies nested deeper than this are rejected: records are flat, and
+# deeper values would reach Python's recursion limit in the JSON codec.
+MAX_JSON_DEPTH = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def dump_json(value: Any) -> bytes:
     """Serialize ``value`` compactly as UTF-8 JSON, keeping non-ASCII text as is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (from an upstream JSON escape) has no UTF-8 form,
+        # but JSON can still carry it as an escape.
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 class _NotJsonConstant(ValueError):
@@ -155,16 +167,52 @@ def _constant_position(text: str, name: str) -> int:
 def load_json(body: bytes) -> Any:
     """Decode a JSON request body strictly: ``NaN`` and ``Infinity`` are refused as RFC 8259 says.
 
-    Raises ValueError whose message gives the line, column and character of the error.
+    Raises ValueError whose message gives the line, column and character of
+    the error, or says that the body nests too deeply or has a lone surrogate.
     """
     try:
-        return json.loads(body, parse_constant=_refuse_constant)
+        value = json.loads(body, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("arrays or objects are nested more than %d levels deep" % MAX_JSON_DEPTH) from None
     except _NotJsonConstant as exc:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
-        index = _constant_position(text, exc.name)
-        line = text.count("\n", 0, index) + 1
-        column = index - text.rfind("\n", 0, index)
-        raise ValueError("%s is not a JSON value: line %d column %d (char %d)" % (exc.name, line, column, index)) from None
+        raise _constant_error(body, exc) from None
+    except ValueError as exc:
+        if "int_max_str_digits" not in str(exc):
+            raise
+        # Python's own message names an interpreter setting instead of the value.
+        raise ValueError("a number has more than %d digits" % sys.get_int_max_str_digits()) from None
+
+    _check_json_value(value)
+    return value
+
+
+def _constant_error(body: bytes, exc: _NotJsonConstant) -> ValueError:
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    index = _constant_position(text, exc.name)
+    line = text.count("\n", 0, index) + 1
+    column = index - text.rfind("\n", 0, index)
+    return ValueError("%s is not a JSON value: line %d column %d (char %d)" % (exc.name, line, column, index))
+
+
+def _check_json_value(value: Any) -> None:
+    """Raise ValueError for nesting deeper than MAX_JSON_DEPTH or a string that is not valid Unicode.
+
+    JSON's ``\\ud800`` escapes decode to lone surrogates, which cannot be
+    encoded as UTF-8 again.  The walk uses a stack, not recursion.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise ValueError("a string contains a lone UTF-16 surrogate escape (\\ud800 to \\udfff)")
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("arrays or objects are nested more than %d levels deep" % MAX_JSON_DEPTH)
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
 
 
 # Query arguments with a meaning of their own, never read as field filters

@@ -29,6 +29,7 @@ from typing import Any, Optional
 import tornado.auth
 import tornado.escape
 
+from dialects.base import load_json
 from tornsf.errors import ProxyError, UpstreamError
 from tornsf.handlers.base import BaseHandler
 from tornsf.security import is_safe_redirect, salesforce_host_allowed, url_origin
@@ -307,7 +308,7 @@ class PasswordLoginHandler(LoginSteps):
             return {name: self.get_body_argument(name, "") for name in ("username", "password", "login_server", "app_url")}
 
         try:
-            value = json.loads(self.request.body or b"null")
+            value = load_json(self.request.body or b"null")
         except ValueError as exc:
             raise ProxyError(400, "invalid_json", "The request body is not valid JSON: %s." % exc) from None
         if not isinstance(value, dict):

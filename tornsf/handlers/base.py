@@ -92,6 +92,8 @@ class BaseHandler(tornado.web.RequestHandler):
         self._dialect: Optional[Dialect] = None
         self._body_parts: list[bytes] = []
         self._body_size = 0
+        # Why a form body could not be parsed, reported when a handler reads it.
+        self._form_error: Optional[str] = None
         self._tracked = False
         self.request_id = self._make_request_id(request)
         super().__init__(application, request, **kwargs)
@@ -193,11 +195,34 @@ class BaseHandler(tornado.web.RequestHandler):
         if body and (
             content_type.startswith("application/x-www-form-urlencoded") or content_type.startswith("multipart/form-data")
         ):
-            httputil.parse_body_arguments(
-                content_type, body, self.request.body_arguments, self.request.files, self.request.headers
-            )
+            try:
+                httputil.parse_body_arguments(
+                    content_type, body, self.request.body_arguments, self.request.files, self.request.headers
+                )
+            except httputil.HTTPInputError as exc:
+                # This runs as a future callback, where an exception would only
+                # be logged: the handler reports it when it reads the form.
+                logger.debug("Malformed form body (%s), request id %s", exc, self.request_id)
+                self._form_error = str(exc)
+                return
             for name, values in self.request.body_arguments.items():
                 self.request.arguments.setdefault(name, []).extend(values)
+
+    def get_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._check_form_body()
+        return super().get_argument(name, *args, **kwargs)
+
+    def get_body_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._check_form_body()
+        return super().get_body_argument(name, *args, **kwargs)
+
+    def _check_form_body(self) -> None:
+        if self._form_error is not None:
+            raise ProxyError(
+                400,
+                "invalid_body",
+                "The form body is malformed (%s): send application/x-www-form-urlencoded or JSON." % self._form_error,
+            )
 
     def finish(self, chunk: Any = None) -> Any:
         self._untrack()
