@@ -52,8 +52,8 @@ def upstream_token(upstream_url):
 def proxy_login(proxy_url):
     """Log in through the proxy's password flow and return the sealed session value.
 
-    The value comes from the JSON reply when it carries one, else from the session cookie;
-    both work as `Authorization: Bearer <value>`.
+    The value comes from the JSON reply when it carries one, else from the session cookie.
+    Both work as `Authorization: Bearer <value>`.
     """
     reply, response = request_json(
         "POST", proxy_url + "/login/password",
@@ -114,9 +114,9 @@ def timed_download(url, headers, marker):
 
 
 def fetch_pages_directly(upstream_url, access_token, soql):
-    """Follow nextRecordsUrl on the stand-in one page at a time; return each page's time in seconds.
+    """Follow nextRecordsUrl on the stand-in one page at a time, and return each page's time in seconds.
 
-    Each time runs from sending the request to the end of the body; parsing the page for its
+    Each time runs from sending the request to the end of the body. Parsing the page for its
     next URL happens outside the timed part.
     """
     parts = urllib.parse.urlsplit(upstream_url)
@@ -159,5 +159,5 @@ async def _storm(url, headers, count):
 
 
 def concurrent_gets(url, headers, count):
-    """Send count GETs at once on count connections; return status counts and elapsed time."""
+    """Send count GETs at once on count connections, and return status counts and elapsed time."""
     return asyncio.run(_storm(url, headers, count))

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Closed-loop HTTP load generator, used when wrk is not installed: N keep-alive connections,
-// each sending its next GET as soon as the previous answer ends, for a fixed duration.
+// each sending its next GET as soon as the previous response ends, for a fixed duration.
 // Prints one line "BENCH_JSON {...}" with the same fields as bench/wrk_report.lua.
 //
 // Usage: node bench/loadgen.js URL CONNECTIONS DURATION_S TIMEOUT_S [HEADER: VALUE ...]

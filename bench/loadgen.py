@@ -12,7 +12,7 @@ from bench.processes import BENCH_DIR, pin_to
 
 @dataclasses.dataclass
 class LoadResult:
-    """Figures of one load run; latencies in milliseconds."""
+    """Figures of one load run, with latencies in milliseconds."""
 
     tool: str
     connections: int
@@ -34,11 +34,11 @@ TOOLS = ("auto", "wrk", "node")
 
 
 def choose_tool(preference="auto"):
-    """Return "wrk" or "node"; "auto" picks wrk when it is on PATH."""
+    """Return "wrk" or "node". "auto" picks wrk when it is on PATH."""
     if preference == "auto":
         return "wrk" if shutil.which("wrk") else "node"
     if preference == "wrk" and not shutil.which("wrk"):
-        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk); use --loadgen node")
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk): use --loadgen node")
     return preference
 
 
@@ -47,7 +47,7 @@ def run_load(url, connections, duration_s, headers=None, cpus=None, timeout_s=10
     headers = headers or {}
     tool = choose_tool(tool)
     if tool == "wrk":
-        # wrk takes whole seconds, one thread: the runner leaves the other CPUs to the servers.
+        # wrk takes whole seconds. One thread is enough, and the runner leaves the other CPUs to the servers.
         argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, math.ceil(duration_s))}s",
                 f"--timeout={timeout_s}s", "-s", os.path.join(BENCH_DIR, "wrk_report.lua")]
         for name, value in headers.items():

@@ -2,7 +2,7 @@
 
 nginx maps the proxy's own paths (`/Account/<id>`) to Salesforce paths and adds the bearer
 token itself, so it does the minimum any proxy must do: parse, forward over a reused
-upstream connection, relay the answer.
+upstream connection, relay the response.
 """
 
 import os
@@ -77,7 +77,7 @@ def write_config(prefix, port, upstream_url, access_token, workers=1):
 
 
 def start_nginx(out_dir, upstream_url, access_token, cpus=None):
-    """Start nginx in the foreground with one worker; return None when nginx is not installed."""
+    """Start nginx in the foreground with one worker, or return None when nginx is not installed."""
     binary = nginx_binary()
     if binary is None:
         return None

@@ -40,7 +40,7 @@ def pin_to(cpus):
 
 
 def wait_for_http(url, timeout=STARTUP_TIMEOUT, process=None):
-    """Poll url until it answers any HTTP status; raise if the process exits or time runs out."""
+    """Poll url until it returns any HTTP status. Raise RuntimeError if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -52,7 +52,7 @@ def wait_for_http(url, timeout=STARTUP_TIMEOUT, process=None):
             return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+    raise RuntimeError(f"{url} did not respond within {timeout:.0f} s")
 
 
 class Service:
@@ -69,8 +69,8 @@ class Service:
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
-            # Only a start-up line is read from stdout; anything else goes to the log so a
-            # chatty server never blocks on a full pipe.
+            # Only a start-up line is read from stdout. Everything else goes to the log, so a
+            # server that writes much output cannot block on a full pipe.
             stdout=subprocess.PIPE if capture_stdout else self._log,
             stderr=self._log,
             preexec_fn=pin_to(cpus),
@@ -88,7 +88,7 @@ class Service:
         return procstat.child_pids(self.pid) or [self.pid]
 
     def read_stdout_line(self, timeout=STARTUP_TIMEOUT):
-        """Return the first stdout line; used by servers that print their URL once listening."""
+        """Return the first stdout line, which the stand-in prints with its URL once listening."""
         deadline = time.monotonic() + timeout
         os.set_blocking(self.process.stdout.fileno(), False)
         buffer = b""
@@ -101,7 +101,7 @@ class Service:
             elif self.process.poll() is not None:
                 break
             time.sleep(0.02)
-        raise RuntimeError(f"{self.name} printed no start-up line; see {self.log_path}")
+        raise RuntimeError(f"{self.name} printed no start-up line: see {self.log_path}")
 
     def log_text(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as log_file:
@@ -125,7 +125,7 @@ class Service:
 
 
 def start_upstream(out_dir, cpus=None, **options):
-    """Start the Node Salesforce stand-in; options are its command-line flags (latency_ms=200)."""
+    """Start the Node Salesforce stand-in. options are its command-line flags, such as latency_ms=200."""
     argv = ["node", os.path.join(BENCH_DIR, "upstream.js"), "--port", "0"]
     for name, value in options.items():
         argv += ["--" + name.replace("_", "-"), str(value)]

@@ -216,7 +216,7 @@ def machine_markdown(machine):
 
 
 def plot_sweep(sweep, path):
-    """Save throughput and p99 latency against concurrency as a PNG; return False without matplotlib."""
+    """Save throughput and p99 latency against concurrency as a PNG. Return False without matplotlib."""
     try:
         import matplotlib
     except ImportError:

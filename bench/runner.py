@@ -70,7 +70,7 @@ class Run:
 
 
 def proxy_version(source_dir):
-    """Return the checkout and commit the proxy runs from; "+changes" marks uncommitted edits."""
+    """Return the checkout and commit the proxy runs from. "+changes" marks uncommitted edits."""
     def git(*arguments):
         completed = subprocess.run(["git", "-C", source_dir, *arguments], capture_output=True, text=True,
                                    check=False)
@@ -88,7 +88,7 @@ def proxy_target(proxy):
 
 
 def start_baselines(stack, run, upstream):
-    """Start hello-world, the plain Tornado forwarder and nginx; return their load targets."""
+    """Start hello-world, the plain Tornado forwarder and nginx, and return their load targets."""
     token = client.upstream_token(upstream.url)
     hello = stack.enter_context(closing(processes.start_hello(run.out_dir, cpus=run.server_cpus)))
     forwarder = stack.enter_context(closing(processes.start_hello(

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Canned Salesforce stand-in for the benchmarks: plain Node `http`, no npm dependencies.
 //
-// It answers the calls the proxy makes (OAuth token, identity, record, query pages, Apex) from
+// It serves the calls the proxy makes (OAuth token, identity, record, query pages, Apex) from
 // responses built once in memory, so it stays much faster than the proxy under test. Latency knobs
-// delay answers with setTimeout and cost no CPU. Admin endpoints (never counted):
+// delay responses with setTimeout and cost no CPU. Admin endpoints (never counted):
 //   GET /_stats, DELETE /_stats        call counters, token grants, max in flight
 //   GET /_knobs, PATCH /_knobs (JSON)  latency_ms, latency_jitter_ms, page_latency_ms, token_latency_ms, gzip,
 //                                      refresh_token_on_password
-//   POST /_expire                      every access token issued so far answers 401 from now on
+//   POST /_expire                      every access token issued so far gets 401 from now on
 //
 // Usage: node bench/upstream.js [--port 0] [--latency-ms N] [--page-latency-ms N]
 //        [--token-latency-ms N] [--rows N] [--page-size N]
@@ -56,8 +56,8 @@ const knobs = {
   // Data calls wait latency_ms plus a uniform random offset in [-jitter, +jitter].
   latency_jitter_ms: 0,
   gzip: true,
-  // Salesforce returns no refresh token to the password grant; the stand-in does by default so the
-  // benchmarks can log in with one POST and still exercise the refresh path.
+  // Salesforce returns no refresh token to the password grant. The stand-in returns one by default,
+  // so the benchmarks log in with one POST and still exercise the refresh path.
   refresh_token_on_password: true,
 };
 
@@ -303,7 +303,7 @@ function handleData(req, res, url, body) {
   const valid = token !== null && accessTokens.get(token) === true;
   later(delayMs, () => {
     if (!valid) {
-      // Identity endpoints answer 403 to a bad token, the REST API answers 401.
+      // Identity endpoints respond 403 to a bad token, and the REST API responds 401.
       const status = endpoint.startsWith('GET /id') || endpoint === 'GET /userinfo' ? 403 : 401;
       send(res, status, SESSION_EXPIRED);
       return;
