@@ -31,12 +31,20 @@ SECRET_NAMES = re.compile(
 _REDACTIONS = [
     # Authorization header values and bearer tokens anywhere.
     (re.compile(r"(?i)(authorization\s*[:=]\s*)([^\r\n,;]+)"), r"\1[redacted]"),
-    (re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"), r"\1[redacted]"),
+    # The lookahead spares prose such as "bearer session": tokens are never one lower-case word.
+    (re.compile(r"(?i)(bearer\s+)(?![a-z]+\b)[^\s,;\"']+"), r"\1[redacted]"),
     # Cookie headers and our session cookie.
     (re.compile(r"(?i)((?:set-)?cookie\s*[:=]\s*)([^\r\n]+)"), r"\1[redacted]"),
     (re.compile(r"(tornsf_[a-z_]+=)[^\s;,&\"']+"), r"\1[redacted]"),
-    # Sealed session values (Tornado signed value, version 2).
-    (re.compile(r"\b2\|1:[0-9]+\|10:[0-9]+\|[0-9]+:tornsf_[a-z_]+\|[^\s\"',;]+"), "[redacted session]"),
+    # Sealed values (Tornado signed value, version 2: ``2|<n>:<key version>|<n>:<time>|<n>:<name>|...``),
+    # as they are and percent-encoded in a URL.
+    (
+        re.compile(
+            r"(?i)\b2(?:\||%7C)[0-9]+(?::|%3A)[0-9]+(?:\||%7C)[0-9]+(?::|%3A)[0-9]+(?:\||%7C)[0-9]+(?::|%3A)"
+            r"tornsf_[a-z_]+(?:\||%7C)[^\s\"',;&]+"
+        ),
+        "[redacted session]",
+    ),
     # key=value and "key": "value" pairs whose key names a secret.
     (
         re.compile(

@@ -21,6 +21,7 @@ from tornado import httputil
 from dialects.base import Dialect, DialectError, Problem, Reply, RequestContext, dump_json
 from tornsf.config import Settings
 from tornsf.errors import ProxyError, UpstreamError
+from tornsf.log import redact_uri
 from tornsf.security import host_header_allowed, normalize_origin, origin_allowed, url_origin
 from tornsf.session import COOKIE_NAME, SalesforceSession, SessionError, SessionSealer
 
@@ -517,6 +518,10 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header(name, value)
         self.set_header("Cache-Control", "no-store")
         self.finish(reply.body)
+
+    def _request_summary(self) -> str:
+        # Tornado's own warnings quote this; secret query parameters must not reach them.
+        return "%s %s (%s)" % (self.request.method, redact_uri(self.request.uri or ""), self.request.remote_ip)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, (ProxyError, UpstreamError, DialectError)):
