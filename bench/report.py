@@ -60,6 +60,9 @@ def overhead_rows(results):
         cpu_ratio = hello["cpu_us_per_request"] / tornsf["cpu_us_per_request"]
         rows.append(Row("1. Per-request overhead", "hello-world / tornsf CPU per request",
                         f"{cpu_ratio:.0%}"))
+    upstream = figures["upstream"]
+    rows.append(Row("1. Per-request overhead", "upstream TCP connections opened (all servers, all rounds)",
+                    f"{upstream['connections_opened']:,} for {upstream['requests']:,} requests"))
     if forwarder["rps"]:
         rows.append(Row("1. Per-request overhead", "tornsf / plain forwarder throughput",
                         f"{tornsf['rps'] / forwarder['rps']:.0%}"))
@@ -110,7 +113,8 @@ def huge_query_rows(results):
             f"{download['total_s']:.2f} s = {ratio:.2f}x the upstream pages' {figures['direct_sum_s']:.2f} s",
             "<= 1.2x", judged(ratio <= 1.2)),
         Row("3. Huge query", "worker CPU; median time between page requests",
-            f"{figures['worker_cpu_s']:.2f} s; {interval} (a page straight from upstream: {page_ms:,.0f} ms)"),
+            f"{figures['worker_cpu_s']:.2f} s; {interval} (a page straight from upstream: {page_ms:,.0f} ms); "
+            f"{figures['gzip_pages']} of {figures['pages']} pages sent gzip-compressed"),
     ]
 
 

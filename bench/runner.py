@@ -115,7 +115,8 @@ def run_pinned_scenarios(stack, run, results):
     proxy = stack.enter_context(closing(run.start_proxy(upstream, cpus=run.server_cpus)))
     tornsf = proxy_target(proxy)
     baselines = start_baselines(stack, run, upstream)
-    results["overhead"] = scenarios.per_request_overhead([tornsf] + baselines, sizes, cpus, run.tool)
+    results["overhead"] = scenarios.per_request_overhead(upstream, [tornsf] + baselines, sizes, cpus,
+                                                             run.tool)
     for baseline in baselines[:2]:
         baseline.service.stop()
 

@@ -130,16 +130,26 @@ def load_generator_ceiling(upstream, sizes, cpus, tool):
     return measure_load(target, sizes, sizes.overhead_connections, cpus, tool)
 
 
-def per_request_overhead(targets, sizes, cpus, tool):
+def per_request_overhead(upstream, targets, sizes, cpus, tool):
     """Scenario 1: the same GET through hello-world, tornsf and nginx, alternating in rounds."""
     runs = {target.name: [] for target in targets}
     for target in targets:
         warm_up(target, sizes, sizes.overhead_connections, cpus, tool)
+    stats_before = client.upstream_admin(upstream.url, "GET", "/_stats")
 
     for _ in range(sizes.rounds):
         for target in targets:
             runs[target.name].append(measure_load(target, sizes, sizes.overhead_connections, cpus, tool))
-    return {name: best_of(name_runs) | {"rounds": name_runs} for name, name_runs in runs.items()}
+    stats_after = client.upstream_admin(upstream.url, "GET", "/_stats")
+
+    figures = {name: best_of(name_runs) | {"rounds": name_runs} for name, name_runs in runs.items()}
+    # Every server keeps its upstream connections open between requests, so all rounds together
+    # should open about as many connections as there are clients, not one per request.
+    figures["upstream"] = {
+        "connections_opened": stats_after["connections_opened"] - stats_before["connections_opened"],
+        "requests": stats_after["total"] - stats_before["total"],
+    }
+    return figures
 
 
 def slow_upstream(upstream, proxy_target, sizes, cpus, tool, cpu_limit_rps):
@@ -228,7 +238,8 @@ def huge_query(upstream, proxy, sizes):
         download = client.timed_download(f"{proxy.url}/Account?{query}", headers, QUERY_MARKER)
     worker_cpu_s = procstat.cpu_seconds(worker) - cpu_before
     after = procstat.memory_kb(worker)
-    requested_ms = client.upstream_admin(upstream.url, "GET", "/_stats")["page_requested_ms"]
+    query_stats = client.upstream_admin(upstream.url, "GET", "/_stats")
+    requested_ms = query_stats["page_requested_ms"]
     client.upstream_admin(upstream.url, "PATCH", "/_knobs", {"page_latency_ms": None})
 
     # VmHWM is the peak since the worker started, so it only counts when this request raised it.
@@ -243,6 +254,7 @@ def huge_query(upstream, proxy, sizes):
         "direct_sum_s": sum(page_times),
         "download": download,
         "worker_cpu_s": worker_cpu_s,
+        "gzip_pages": query_stats["gzip_responses"],
         # How long the proxy took from one page request to the next, as the stand-in saw it.
         "page_interval_ms": statistics.median(
             later - earlier for earlier, later in zip(requested_ms, requested_ms[1:])) if len(requested_ms) > 1 else None,

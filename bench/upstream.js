@@ -67,6 +67,8 @@ function resetStats() {
   const inFlight = stats ? stats.in_flight : 0;
   stats = {
     total: 0, by_endpoint: {}, grants: {}, in_flight: inFlight, max_in_flight: inFlight,
+    // TCP connections accepted and responses sent gzip-compressed, to check reuse and compression.
+    connections_opened: 0, gzip_responses: 0,
     // Milliseconds since the reset at which each query page was requested (first 10,000).
     page_requested_ms: [], started_ms: performance.now(),
   };
@@ -286,6 +288,7 @@ function sendPage(req, res, total, offset, headers) {
   const page = queryPage(total, offset);
   const gzipAccepted = knobs.gzip && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
   if (gzipAccepted) {
+    stats.gzip_responses += 1;
     send(res, 200, page.gzipped, { ...headers, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
   } else {
     send(res, 200, page.plain, headers);
@@ -373,6 +376,8 @@ const server = http.createServer((req, res) => {
     }
   });
 });
+
+server.on('connection', () => { stats.connections_opened += 1; });
 
 // Clients keep connections open between benchmark phases; Node's 5 s default would close them.
 server.keepAliveTimeout = 120000;
