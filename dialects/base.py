@@ -235,6 +235,8 @@ FIELD_ERROR_CODES = frozenset({
 
 # ``filter[Name]``, and ``filter[Name][]`` or ``filter[Name][0]`` as qs and jQuery write arrays.
 _FILTER_ARGUMENT = re.compile(r"^filter\[([^\]]+)\](?:\[\d*\])?$")
+# ``Name[]`` or ``Name[0]``: a plain filter argument as Ember Data, jQuery and qs write arrays.
+_ARRAY_ARGUMENT = re.compile(r"^([^\[\]]+)\[\d*\]$")
 _QUERY_LOCATOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _NEXT_RECORDS_URL = re.compile(r"^/services/data/v\d+\.\d+/query/([^/?#]+)$")
 
@@ -264,10 +266,10 @@ def parse_list_arguments(arguments: Mapping[str, list[str]]) -> ListRequest:
     """Read the list arguments that every dialect accepts.
 
     ``Field=value`` and ``filter[Field]=value`` filter by equality.  Repeat an
-    argument to accept several values; ``filter[id]`` and ``ids[]`` also take
-    comma-separated ids.  ``fields=A,B`` selects, ``sort=A,-B`` orders,
-    ``limit`` and ``offset`` window the result, and ``cursor`` continues an
-    earlier list.
+    argument, or write it as ``Field[]``, to accept several values;
+    ``filter[id]`` and ``ids[]`` also take comma-separated ids.  ``fields=A,B``
+    selects, ``sort=A,-B`` orders, ``limit`` and ``offset`` window the result,
+    and ``cursor`` continues an earlier list.
     """
     request = ListRequest(
         fields=_split_list(arguments.get("fields", [])),
@@ -287,7 +289,8 @@ def parse_list_arguments(arguments: Mapping[str, list[str]]) -> ListRequest:
         elif name == "ids[]":
             request.filters.extend(("Id", value) for value in _split_list(values))
         elif name.lower() not in RESERVED_ARGUMENTS:
-            request.filters.extend((name, value) for value in values)
+            array = _ARRAY_ARGUMENT.match(name)
+            request.filters.extend((array.group(1) if array else name, value) for value in values)
     return request
 
 
