@@ -1,0 +1,183 @@
+// What an Ember app does with its store, step by step.  Each step's outcome
+// is kept as data ({ok, value} or {ok: false, error}) so that one failure
+// does not hide the others.  The Python tests assert on the report.
+
+/** Pick the parts of a rejection that the tests check. */
+function describeError(error) {
+  return {
+    name: error?.name ?? null,
+    message: String(error?.message ?? error),
+    isAdapterError: error?.isAdapterError === true,
+    errors: Array.isArray(error?.errors) ? error.errors : null,
+  };
+}
+
+function accountFields(record) {
+  return {
+    id: record.id,
+    name: record.name,
+    phone: record.phone,
+    billingCity: record.billingCity,
+    industry: record.industry,
+    numberOfEmployees: record.numberOfEmployees,
+    createdDate: record.createdDate instanceof Date ? record.createdDate.toISOString() : String(record.createdDate),
+  };
+}
+
+function fieldErrors(record, attribute) {
+  return record.errors.errorsFor(attribute).map(({ attribute: name, message }) => ({ attribute: name, message }));
+}
+
+function listSummary(records) {
+  return {
+    count: records.length,
+    ids: records.map((record) => record.id),
+    names: records.map((record) => record.name),
+    industries: [...new Set(records.map((record) => record.industry))],
+    createdDates: records.map((record) => record.createdDate?.toISOString() ?? null),
+    meta: records.meta ? JSON.parse(JSON.stringify(records.meta)) : null,
+  };
+}
+
+export async function runScenario(store, runId) {
+  const report = {};
+  const state = {};
+
+  async function step(name, action) {
+    try {
+      const value = await action();
+      report[name] = { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
+    } catch (error) {
+      report[name] = { ok: false, error: describeError(error) };
+    }
+  }
+
+  function need(key) {
+    if (!state[key]) throw new Error(`an earlier step did not leave ${key}`);
+    return state[key];
+  }
+
+  await step("findAll", async () => listSummary((await store.findAll("account")).slice()));
+
+  await step("queryFilter", async () => {
+    const result = await store.query("account", { filter: { industry: "Energy" } });
+    return { ...listSummary(result.slice()), meta: JSON.parse(JSON.stringify(result.meta)) };
+  });
+
+  await step("queryPlain", async () => {
+    const result = await store.query("account", { industry: ["Energy", "Banking"], sort: "-createdDate" });
+    return { ...listSummary(result.slice()), meta: JSON.parse(JSON.stringify(result.meta)) };
+  });
+
+  const name = `Ember account ${runId}`;
+  await step("create", async () => {
+    const record = store.createRecord("account", { name, billingCity: "Paris", industry: "Energy", numberOfEmployees: 12 });
+    await record.save();
+    state.account = record;
+    return { ...accountFields(record), isNew: record.isNew, hasDirtyAttributes: record.hasDirtyAttributes };
+  });
+
+  await step("findRecord", async () => {
+    const account = need("account");
+    const found = await store.findRecord("account", account.id, { reload: true });
+    return { ...accountFields(found), sameRecord: found === account };
+  });
+
+  await step("update", async () => {
+    const account = need("account");
+    account.name = `${name} renamed`;
+    account.phone = "555-0199";
+    await account.save();
+    return { ...accountFields(account), hasDirtyAttributes: account.hasDirtyAttributes };
+  });
+
+  await step("findAfterUpdate", async () => {
+    const found = await store.findRecord("account", need("account").id, { reload: true });
+    return accountFields(found);
+  });
+
+  await step("invalidCreate", async () => {
+    const record = store.createRecord("account", { billingCity: `Nowhere ${runId}` });
+    let rejection = null;
+    try {
+      await record.save();
+    } catch (error) {
+      rejection = describeError(error);
+    }
+    const outcome = {
+      rejection,
+      isValid: record.isValid,
+      isNew: record.isNew,
+      errorCount: record.errors.length,
+      nameErrors: fieldErrors(record, "name"),
+      baseErrors: fieldErrors(record, "base"),
+    };
+    record.unloadRecord();
+    return outcome;
+  });
+
+  await step("invalidUpdate", async () => {
+    const account = need("account");
+    account.name = null;
+    let rejection = null;
+    try {
+      await account.save();
+    } catch (error) {
+      rejection = describeError(error);
+    }
+    const outcome = {
+      rejection,
+      isValid: account.isValid,
+      errorCount: account.errors.length,
+      nameErrors: fieldErrors(account, "name"),
+    };
+    account.rollbackAttributes();
+    outcome.nameAfterRollback = account.name;
+    return outcome;
+  });
+
+  await step("createContact", async () => {
+    const contact = store.createRecord("contact", { firstName: "Ada", lastName: `Ember ${runId}`, accountId: need("account").id });
+    await contact.save();
+    state.contact = contact;
+    return { id: contact.id, name: contact.name, lastName: contact.lastName, accountId: contact.accountId, isNew: contact.isNew };
+  });
+
+  await step("queryContacts", async () => {
+    const result = await store.query("contact", { accountId: need("account").id });
+    const records = result.slice();
+    return {
+      count: records.length,
+      ids: records.map((record) => record.id),
+      lastNames: records.map((record) => record.lastName),
+      meta: JSON.parse(JSON.stringify(result.meta)),
+    };
+  });
+
+  await step("updateContact", async () => {
+    const contact = need("contact");
+    contact.firstName = "Grace";
+    await contact.save();
+    return { id: contact.id, firstName: contact.firstName, name: contact.name, hasDirtyAttributes: contact.hasDirtyAttributes };
+  });
+
+  await step("destroyContact", async () => {
+    const contact = need("contact");
+    await contact.destroyRecord();
+    return { isDeleted: contact.isDeleted };
+  });
+
+  await step("destroy", async () => {
+    const account = need("account");
+    state.deletedId = account.id;
+    await account.destroyRecord();
+    return { id: state.deletedId, isDeleted: account.isDeleted };
+  });
+
+  await step("findDeleted", async () => {
+    const found = await store.findRecord("account", need("deletedId"), { reload: true });
+    return accountFields(found);
+  });
+
+  return report;
+}

@@ -1,0 +1,3 @@
+import RESTSerializer from "@ember-data/serializer/rest";
+
+export default class ApplicationSerializer extends RESTSerializer {}

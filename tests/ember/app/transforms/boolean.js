@@ -1,0 +1,1 @@
+export { BooleanTransform as default } from "@warp-drive/legacy/serializer/transform";

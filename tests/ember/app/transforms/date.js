@@ -1,0 +1,1 @@
+export { DateTransform as default } from "@warp-drive/legacy/serializer/transform";

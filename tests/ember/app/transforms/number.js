@@ -1,0 +1,1 @@
+export { NumberTransform as default } from "@warp-drive/legacy/serializer/transform";

@@ -1,0 +1,1 @@
+export { StringTransform as default } from "@warp-drive/legacy/serializer/transform";
