@@ -32,6 +32,7 @@ import tornado.escape
 from dialects.base import load_json
 from tornsf.errors import ProxyError, UpstreamError
 from tornsf.handlers.base import BaseHandler
+from tornsf.handlers.upstream import UpstreamMixin, session_expired
 from tornsf.security import is_safe_redirect, salesforce_host_allowed, url_origin
 from tornsf.session import SalesforceSession
 
@@ -329,41 +330,30 @@ class PasswordLoginHandler(LoginSteps):
         self.redirect(self.landing_url(app_url), status=303)
 
 
-class WhoAmIHandler(LoginSteps):
+class WhoAmIHandler(UpstreamMixin, LoginSteps):
     """``GET /login/whoami``: the logged-in user's identity, read from Salesforce."""
 
     async def get(self) -> None:
         from tornsf.salesforce.errors import OAuthError
         from tornsf.salesforce.oauth import fetch_identity
 
-        session = self.require_sf_session()
-        self.upstream_calls += 1
-        try:
-            identity = await fetch_identity(self.salesforce, session)
-        except OAuthError as exc:
-            # The identity URL returns 403 (not 401) for an expired token.
-            if exc.status in (401, 403):
-                identity = await self._identity_after_refresh(session)
-            else:
-                raise ProxyError(502, "identity_failed", "Salesforce did not return the identity: %s." % exc.error) from None
-        self.write_json(identity_summary(identity, self.get_sf_session() or session))
+        async def attempt(session: SalesforceSession) -> Any:
+            self.upstream_calls += 1
+            try:
+                return await fetch_identity(self.salesforce, session)
+            except OAuthError as exc:
+                return exc
 
-    async def _identity_after_refresh(self, session: SalesforceSession) -> dict[str, Any]:
-        from tornsf.salesforce.errors import OAuthError
-        from tornsf.salesforce.oauth import fetch_identity
+        # The identity URL returns 403 (not 401) for an expired token.
+        def expired(result: Any) -> bool:
+            return isinstance(result, OAuthError) and result.status in (401, 403)
 
-        refresh = getattr(self.salesforce, "refreshes", None)
-        if not session.refresh_token or refresh is None:
-            raise ProxyError(401, "session_expired", "The Salesforce session has expired: log in again at /login.")
-
-        self.upstream_calls += 2
-        try:
-            renewed, _ = await refresh.refresh(session)
-            identity = await fetch_identity(self.salesforce, renewed)
-        except OAuthError:
-            raise ProxyError(401, "session_expired", "The Salesforce session has expired: log in again at /login.") from None
-        self.store_sf_session(renewed)
-        return identity
+        identity, _ = await self.with_renewal(attempt, expired)
+        if expired(identity):
+            raise session_expired("Salesforce rejected the session again right after renewing it.")
+        if isinstance(identity, OAuthError):
+            raise ProxyError(502, "identity_failed", "Salesforce did not return the identity: %s." % identity.error)
+        self.write_json(identity_summary(identity, self.current_sf_session()))
 
 
 class SessionHandler(BaseHandler):

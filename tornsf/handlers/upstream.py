@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import urllib.parse
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, TypeVar, Union
 
 from tornado.httpclient import HTTPResponse
 from tornado.iostream import StreamClosedError
@@ -40,6 +40,7 @@ _NOT_FOR_REST = "not valid for use with the REST API"
 LOGIN_AGAIN = "Log in again at /login."
 
 Params = Union[None, str, Mapping[str, Any], Iterable[tuple[str, Any]]]
+T = TypeVar("T")
 
 
 @dataclasses.dataclass
@@ -109,36 +110,50 @@ class UpstreamMixin:
     ) -> HTTPResponse:
         """Call ``path`` (already encoded) on the session's instance and return the response.
 
-        An expired session is refreshed once (shared with concurrent requests
-        of the same session in this worker) and the call retried once.  Only
-        when the renewal came from an earlier refresh and has expired too is
-        there a second refresh and retry, so a call is sent three times at most.  With
-        ``check``, a Salesforce error status raises UpstreamError.  The
-        ``relay`` response headers are copied to the client's response.
+        An expired session is renewed as ``with_renewal`` describes, so a call
+        is sent three times at most.  With ``check``, a Salesforce error status
+        raises UpstreamError.  The ``relay`` response headers are copied to
+        the client's response.
         """
-        session = self.current_sf_session()
         query = encode_params(params)
         request_headers = self._forwarded_headers()
         request_headers.update(headers or {})
 
-        response = await self._fetch_counted(session, method, path, query, body, request_headers)
-        if is_expired_session(response):
-            session, reused = await self._renew_session(session)
-            response = await self._fetch_counted(session, method, path, query, body, request_headers)
+        async def attempt(session: Any) -> HTTPResponse:
+            return await self._fetch_counted(session, method, path, query, body, request_headers)
 
-            # A renewal reused from a concurrent request may have expired since:
-            # this one refresh of its own is the last attempt.
-            if reused and is_expired_session(response):
-                session, _ = await self._renew_session(session)
-                response = await self._fetch_counted(session, method, path, query, body, request_headers)
-
-            if response.code == 401:
-                raise session_expired("Salesforce rejected the session again right after renewing it.")
+        response, renewed = await self.with_renewal(attempt, is_expired_session)
+        if renewed and response.code == 401:
+            raise session_expired("Salesforce rejected the session again right after renewing it.")
 
         self._relay_headers(response, relay)
         if check and response.code >= 300:
             raise UpstreamError(response_problem(response))
         return response
+
+    async def with_renewal(self, attempt: Callable[[Any], Awaitable[T]], expired: Callable[[T], bool]) -> tuple[T, bool]:
+        """Run ``attempt(session)``, renewing the session when ``expired`` says its result needs it.
+
+        The session is refreshed once (shared with concurrent requests of the
+        same session in this worker) and the attempt retried once.  Only when
+        the renewal came from an earlier refresh and has expired too is there
+        a second refresh and retry, so an attempt runs three times at most.
+        Returns the last result and whether the session was renewed.
+        """
+        session = self.current_sf_session()
+        result = await attempt(session)
+        if not expired(result):
+            return result, False
+
+        session, reused = await self._renew_session(session)
+        result = await attempt(session)
+
+        # A renewal reused from a concurrent request may have expired since:
+        # this one refresh of its own is the last attempt.
+        if reused and expired(result):
+            session, _ = await self._renew_session(session)
+            result = await attempt(session)
+        return result, True
 
     def salesforce_json(self, response: HTTPResponse) -> Any:
         """Decode a Salesforce JSON body; a body that is not JSON (cut off, HTML) is a 502."""
