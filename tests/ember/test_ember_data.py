@@ -2,10 +2,10 @@
 
 One Chromium run (``ember_data.js``) logs in through the sandbox org's form,
 opens ``page/index.html`` on the app's origin and runs ``app/scenario.js``:
-findAll, query, findRecord, create, update, invalid saves, a second model and
-destroyRecord, all through the real library.  The tests below check the
-page's report, the requests the library sent to the proxy, and the calls
-the proxy made to the sandbox org.
+findAll, query, findRecord, create, update, invalid saves, a contact that
+belongsTo an account, and destroyRecord, all through the real library.  The
+tests below check the page's report, the requests the library sent to the
+proxy, and the calls the proxy made to the sandbox org.
 """
 
 import json
@@ -58,8 +58,10 @@ def requests_to(run, method, path):
 
 
 def only_request(run, method, path, **match):
-    found = [r for r in requests_to(run, method, path) if all(r[key] == value for key, value in match.items())]
-    assert len(found) == 1, "expected one %s %s with %r, got %r" % (method, path, match, found)
+    candidates = requests_to(run, method, path)
+    found = [r for r in candidates if all(r[key] == value for key, value in match.items())]
+    assert len(found) == 1, "expected one %s %s with %r among %r" % (
+        method, path, match, [(r["query"], r["status"]) for r in candidates])
     return found[0]
 
 
@@ -95,6 +97,19 @@ def test_payload_keys_match_models(run):
 
     assert not [text for text in messages if "no model was found" in text]
     assert not [m for m in run["report"]["console"] if m["type"] == "pageerror"]
+
+
+def test_belongs_to_fetches_account(run):
+    loaded = value_of(run, "loadRelated")
+    contacts = json.loads(only_request(run, "GET", "/contacts", query="?limit=10&sort=lastName")["responseBody"])
+    contact = next(record for record in contacts["contacts"] if record["id"] == loaded["contactId"])
+    fetch = only_request(run, "GET", "/accounts/" + loaded["accountId"])
+
+    assert contact["accountId"] == loaded["accountId"]
+    assert ACCOUNT_ID.match(loaded["accountId"])
+    assert loaded["loadedId"] == loaded["accountId"]
+    assert loaded["loadedName"] == json.loads(fetch["responseBody"])["account"]["name"]
+    assert loaded["loadedName"]
 
 
 def test_find_all_loads_accounts(run):
@@ -217,23 +232,28 @@ def test_invalid_update_errors_on_name(run):
     assert outcome["nameAfterRollback"] == "Ember account %s renamed" % run["run_id"]
 
 
-def test_contact_model_creates_contact(run):
+def test_contact_saves_belongs_to_account(run):
     created = value_of(run, "createContact")
+
+    post = only_request(run, "POST", "/contacts", status=201)
 
     assert CONTACT_ID.match(created["id"])
     assert created["isNew"] is False
-    assert created["accountId"] == account_id(run)
     assert created["name"] == "Ada Ember %s" % run["run_id"]
-    assert only_request(run, "POST", "/contacts", status=201)
+    # The belongsTo relationship goes out and comes back as accountId.
+    assert json.loads(post["body"])["contact"]["accountId"] == account_id(run)
+    assert created["accountId"] == account_id(run)
+    assert created["relatedIsSameRecord"] is True
 
 
 def test_query_contacts_by_account(run):
     listed = value_of(run, "queryContacts")
-    request = only_request(run, "GET", "/contacts", status=200)
+    request = only_request(run, "GET", "/contacts", query="?accountId=" + account_id(run))
 
-    assert query_of(request) == {"accountId": [account_id(run)]}
+    assert request["status"] == 200
     assert listed["ids"] == [value_of(run, "createContact")["id"]]
     assert listed["lastNames"] == ["Ember %s" % run["run_id"]]
+    assert listed["accountIds"] == [account_id(run)]
     assert listed["meta"]["totalSize"] == 1
 
 

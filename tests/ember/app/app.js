@@ -8,6 +8,7 @@ import "@warp-drive/ember/install";
 
 import * as applicationAdapter from "./adapters/application.js";
 import * as applicationSerializer from "./serializers/application.js";
+import * as contactSerializer from "./serializers/contact.js";
 import * as store from "./services/store.js";
 import * as account from "./models/account.js";
 import * as contact from "./models/contact.js";
@@ -20,6 +21,7 @@ import { runScenario } from "./scenario.js";
 const modules = {
   "./adapters/application": applicationAdapter,
   "./serializers/application": applicationSerializer,
+  "./serializers/contact": contactSerializer,
   "./services/store": store,
   "./models/account": account,
   "./models/contact": contact,

@@ -57,7 +57,17 @@ export async function runScenario(store, runId) {
     return state[key];
   }
 
-  await step("findAll", async () => listSummary((await store.findAll("account")).slice()));
+  // First, while no account is in the store, so that reading the relationship fetches it.
+  await step("loadRelated", async () => {
+    const contacts = (await store.query("contact", { sort: "lastName", limit: 10 })).slice();
+    const contact = contacts.find((record) => record.belongsTo("account").id());
+    if (!contact) throw new Error("none of the first 10 contacts has an account");
+    const account = await contact.account;
+    return { contactId: contact.id, accountId: contact.belongsTo("account").id(), loadedId: account.id, loadedName: account.name };
+  });
+
+  // Without reload, findAll resolves at once to the one account already in the store.
+  await step("findAll", async () => listSummary((await store.findAll("account", { reload: true })).slice()));
 
   await step("queryFilter", async () => {
     const result = await store.query("account", { filter: { industry: "Energy" } });
@@ -137,10 +147,19 @@ export async function runScenario(store, runId) {
   });
 
   await step("createContact", async () => {
-    const contact = store.createRecord("contact", { firstName: "Ada", lastName: `Ember ${runId}`, accountId: need("account").id });
+    const account = need("account");
+    const contact = store.createRecord("contact", { firstName: "Ada", lastName: `Ember ${runId}`, account });
     await contact.save();
     state.contact = contact;
-    return { id: contact.id, name: contact.name, lastName: contact.lastName, accountId: contact.accountId, isNew: contact.isNew };
+    const related = await contact.account;
+    return {
+      id: contact.id,
+      name: contact.name,
+      lastName: contact.lastName,
+      accountId: contact.belongsTo("account").id(),
+      relatedIsSameRecord: related === account,
+      isNew: contact.isNew,
+    };
   });
 
   await step("queryContacts", async () => {
@@ -150,6 +169,7 @@ export async function runScenario(store, runId) {
       count: records.length,
       ids: records.map((record) => record.id),
       lastNames: records.map((record) => record.lastName),
+      accountIds: records.map((record) => record.belongsTo("account").id()),
       meta: JSON.parse(JSON.stringify(result.meta)),
     };
   });

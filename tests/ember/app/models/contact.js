@@ -1,10 +1,10 @@
-import Model, { attr } from "@ember-data/model";
+import Model, { attr, belongsTo } from "@ember-data/model";
 
-// The dialect sends lookups as plain id attributes (accountId), not as
-// relationships.  name is Salesforce's read-only full name.
+// name is Salesforce's read-only full name.  The account relationship is
+// read from and written to the accountId key by the contact serializer.
 export default Model.extend({
   firstName: attr("string"),
   lastName: attr("string"),
   name: attr("string"),
-  accountId: attr("string"),
+  account: belongsTo("account", { async: true, inverse: null }),
 });
