@@ -266,6 +266,10 @@ class PageStreamer:
         except StreamClosedError:
             logger.info("The client closed the connection after %d records; no more pages fetched", self.returned)
         except Exception as exc:
+            if not self.handler._headers_written:
+                # Nothing has reached the client yet: send_error discards the
+                # buffered start of the list and sends an ordinary error.
+                raise
             self._abort(exc)
 
     async def _stream(self, page: Page) -> None:
@@ -337,6 +341,9 @@ def parse_page(value: Any) -> Page:
     """Check a query result page and return it as a Page; raise UpstreamError (502) if malformed."""
     if not isinstance(value, dict) or not isinstance(value.get("records"), list):
         raise UpstreamError(bad_response_problem("a query result without a records list"))
+    # Checked before anything of the page is written, so a bad first page is a clean 502.
+    if not all(isinstance(record, dict) for record in value["records"]):
+        raise UpstreamError(bad_response_problem("a query result whose records are not all JSON objects"))
 
     next_url = value.get("nextRecordsUrl")
     if next_url is not None:
@@ -344,7 +351,7 @@ def parse_page(value: Any) -> Page:
             paths.locator_path(str(next_url))
         except paths.PathError:
             raise UpstreamError(
-                bad_response_problem("nextRecordsUrl %r is not a relative /services/data/ path" % next_url)
+                bad_response_problem("nextRecordsUrl %r is not a query locator path" % str(next_url)[:200])
             ) from None
 
     total_size = value.get("totalSize")

@@ -27,8 +27,11 @@ RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?\Z")
 # A field reference in ``?fields=``: an API name, optionally through relationships.
 FIELD_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}(?:\.[A-Za-z][A-Za-z0-9_]{0,79}){0,4}\Z")
 
-# The shape of a query locator path from Salesforce (``nextRecordsUrl``): a relative path under /services/data/.
-LOCATOR_PATH = re.compile(r"/services/data/[A-Za-z0-9._\-/]+\Z")
+# A query locator path from Salesforce (``nextRecordsUrl``): the next page of a
+# query, ``/services/data/v62.0/query/01gRM000000kLmn-2000``.  Salesforce
+# serves queryAll's pages under /query/ too, and /queryAll/ is accepted as well.
+# No other resource matches, so a cursor can never fetch another API.
+LOCATOR_PATH = re.compile(r"/services/data/v[0-9]{2,3}\.[0-9]/(?:query|queryAll)/[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
 
 # Characters kept as they are inside one encoded Apex path segment: RFC 3986
 # unreserved characters and the sub-delimiters ``:`` and ``@`` that a path
@@ -144,11 +147,11 @@ def apex_path(raw_path: str) -> str:
 
 def locator_path(value: str) -> str:
     """Return a query locator path (``nextRecordsUrl``) if it is safe to follow, else raise PathError."""
-    if not LOCATOR_PATH.match(value) or "//" in value or any(part in (".", "..") for part in value.split("/")):
+    if not LOCATOR_PATH.match(value):
         raise PathError(
             "invalid_cursor",
             "%r is not a query cursor: pass the nextRecordsUrl of an earlier response unchanged, "
-            "a path starting with /services/data/." % _clip(value),
+            "a path such as /services/data/v62.0/query/01gRM000000kLmn-2000." % _clip(value),
         )
     return value
 
