@@ -1,4 +1,4 @@
-"""Build the Ember page and serve it, with a proxy that lists the page's origin in ORIGINS.
+"""Build the Ember page and serve it, with proxies that list the page's origin in ORIGINS.
 
 ``npm ci`` runs when ``node_modules`` is missing or was installed from another
 ``package-lock.json``.  The bundle is rebuilt on every run, which takes about a second.
@@ -16,6 +16,9 @@ import subprocess
 import pytest
 
 from tests.browser.conftest import PageServer, _QuietHandler, start_dev_proxy
+from tests.conformance.conftest import conformance_environ, password_login
+from tests.conformance.upstream import UpstreamServer
+from tests.fixtures.proxy import start_proxy
 
 EMBER_DIR = pathlib.Path(__file__).resolve().parent
 PAGE_DIR = EMBER_DIR / "page"
@@ -71,3 +74,28 @@ def ember_proxy(ember_pages, tmp_path_factory):
     proxy = start_dev_proxy(tmp_path_factory.mktemp("ember-proxy"), ember_pages.origin, "demo")
     yield proxy
     proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def custom_objects_upstream():
+    """The second Salesforce stand-in, whose org has the Invoice__c and Contact_Role__c custom objects."""
+    server = UpstreamServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def custom_objects_proxy(custom_objects_upstream, ember_pages):
+    """A dev proxy in front of ``custom_objects_upstream``, with the Ember page's origin in ORIGINS."""
+    environ = conformance_environ(custom_objects_upstream, ORIGINS=ember_pages.origin, PROXY_HOSTS="proxy.app.test")
+    process = start_proxy(custom_objects_upstream.login_url, environ=environ)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def custom_objects_bearer(custom_objects_proxy) -> str:
+    """A sealed password-flow session on ``custom_objects_proxy``, for ``Authorization: Bearer``."""
+    response = password_login(custom_objects_proxy.url)
+    assert response.status_code == 200, response.text
+    return response.json()["session"]

@@ -1,24 +1,28 @@
-// Log in through the proxy in Chromium, open the Ember page on the app's
-// origin and run its store scenario against the proxy.  Prints one JSON
-// object: the page's report, every request the page sent to the proxy, and
-// the page's console warnings and errors.
+// Open the Ember page on the app's origin in Chromium and run one of its
+// scenarios against the proxy.  Without BEARER the browser first logs in
+// through the proxy and the sandbox org's form, and the adapter uses the
+// session cookie.  Prints one JSON object: the page's report, every request
+// the page sent to the proxy, and the page's console warnings and errors.
 //
 // Environment: PROXY_URL, APP_URL (the page's origin, listed in ORIGINS),
-// SF_USERNAME, SF_PASSWORD, RUN_ID (a tag for record names).
+// SCENARIO (sandbox or customObjects), RUN_ID (a tag for record names), and
+// either BEARER (a sealed session) or SF_USERNAME and SF_PASSWORD.
 
 const { launch, logPage, loginThroughForm, report, env } = require("../node/browser_common");
 
 const PROXY_URL = env("PROXY_URL");
 const PAGE_URL = `${env("APP_URL")}/index.html`;
+const SCENARIO = env("SCENARIO");
 const RUN_ID = env("RUN_ID");
+const BEARER = process.env.BEARER || null;
 
-/** Keep the method, path, body and answer of each request the page sends to the proxy. */
+/** Record the method, path, body and response of each request the page sends to the proxy. */
 function recordProxyRequests(page) {
   const pending = [];
   page.on("requestfinished", (request) => {
     if (request.url().startsWith(PROXY_URL) && request.resourceType() === "fetch") pending.push(describe(request));
   });
-  // The requests in the order they finished, once every answer has been read.
+  // The requests in the order they finished, once every response body has been read.
   return () => Promise.all(pending);
 }
 
@@ -47,13 +51,17 @@ async function describe(request) {
     });
     page.on("pageerror", (error) => messages.push({ type: "pageerror", text: error.message }));
 
-    await loginThroughForm(page, PROXY_URL, PAGE_URL, env("SF_USERNAME"), env("SF_PASSWORD"));
+    if (BEARER) {
+      await page.goto(PAGE_URL);
+    } else {
+      await loginThroughForm(page, PROXY_URL, PAGE_URL, env("SF_USERNAME"), env("SF_PASSWORD"));
+    }
     const proxyRequests = recordProxyRequests(page);
     const landedOn = page.url();
 
     const scenario = await page.evaluate(
-      ([proxyUrl, runId]) => window.runEmberScenario(proxyUrl, runId),
-      [PROXY_URL, RUN_ID],
+      (options) => window.runEmberScenario(options),
+      { scenario: SCENARIO, proxyUrl: PROXY_URL, bearer: BEARER, runId: RUN_ID },
     );
     report({ landedOn, scenario, requests: await proxyRequests(), console: messages });
   } finally {

@@ -34,7 +34,7 @@ def run(run_node, ember_proxy, ember_pages):
     """The page's report and the sandbox org's call log, from one Chromium run."""
     run_id = uuid.uuid4().hex[:8]
     report = run_node(SCRIPT, env={
-        "PROXY_URL": ember_proxy.browser_url, "APP_URL": ember_pages.origin,
+        "SCENARIO": "sandbox", "PROXY_URL": ember_proxy.browser_url, "APP_URL": ember_pages.origin,
         "SF_USERNAME": USERNAME, "SF_PASSWORD": PASSWORD, "RUN_ID": run_id,
     }, timeout=240)
     return {"report": report, "calls": ember_proxy.sandbox_calls()["log"], "run_id": run_id}

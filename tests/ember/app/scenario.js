@@ -1,16 +1,6 @@
-// What an Ember app does with its store, step by step.  Each step's outcome
-// is kept as data ({ok, value} or {ok: false, error}) so that one failure
-// does not hide the others.  The Python tests assert on the report.
+// What an Ember app does with its store, step by step, against the sandbox org.
 
-/** Pick the parts of a rejection that the tests check. */
-function describeError(error) {
-  return {
-    name: error?.name ?? null,
-    message: String(error?.message ?? error),
-    isAdapterError: error?.isAdapterError === true,
-    errors: Array.isArray(error?.errors) ? error.errors : null,
-  };
-}
+import { createSteps, describeError } from "./steps.js";
 
 function accountFields(record) {
   return {
@@ -39,23 +29,8 @@ function listSummary(records) {
   };
 }
 
-export async function runScenario(store, runId) {
-  const report = {};
-  const state = {};
-
-  async function step(name, action) {
-    try {
-      const value = await action();
-      report[name] = { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
-    } catch (error) {
-      report[name] = { ok: false, error: describeError(error) };
-    }
-  }
-
-  function need(key) {
-    if (!state[key]) throw new Error(`an earlier step did not leave ${key}`);
-    return state[key];
-  }
+export async function runSandboxScenario(store, runId) {
+  const { report, state, step, need } = createSteps();
 
   // First, while no account is in the store, so that reading the relationship fetches it.
   await step("loadRelated", async () => {
