@@ -81,6 +81,13 @@ class Settings:
     dev_username: str = ""
     dev_password: str = dataclasses.field(default="", repr=False)
     log_level: str = "INFO"
+    # Use X-Forwarded-For/X-Real-Ip and X-Forwarded-Proto/X-Scheme from a
+    # front proxy (Tornado's ``xheaders``); on by default on Heroku only.
+    trust_proxy_headers: bool = False
+    # Seconds a connection may stay idle or take to send its headers, and
+    # seconds a request body may take to arrive.
+    idle_timeout: float = 60.0
+    body_timeout: float = 60.0
 
     @property
     def is_prod(self) -> bool:
@@ -195,6 +202,22 @@ def _load_cookie_secrets(reader: _Reader, env: str) -> tuple[dict[int, str], int
     return cookie_secrets, key_version_for(current)
 
 
+def _load_flag(reader: _Reader, name: str, default: bool) -> bool:
+    raw = reader.text(name).lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise StartupError("%s=%r is invalid: set it to true or false." % (name, raw))
+
+
+def default_body_timeout(max_body_bytes: int) -> float:
+    """Return seconds for a body of MAX_BODY_BYTES at 32 KiB/s, and at least 60."""
+    return max(60.0, max_body_bytes / 32768.0)
+
+
 def _load_proxy_hosts(reader: _Reader, redirect_url: str) -> tuple[str, ...]:
     hosts = [entry.lower() for entry in reader.items("PROXY_HOSTS")]
     for entry in hosts:
@@ -282,6 +305,7 @@ def load_settings(env: str, environ: Optional[Mapping[str, str]] = None) -> Sett
 
     redirect_url = _load_redirect_url(reader)
     positive_int = lambda value: value > 0  # noqa: E731
+    max_body_bytes = reader.number("MAX_BODY_BYTES", 1048576, int, positive_int, "a positive number of bytes")
     return Settings(
         env=env,
         client_id=client_id,
@@ -303,7 +327,7 @@ def load_settings(env: str, environ: Optional[Mapping[str, str]] = None) -> Sett
         max_fetch=reader.number("MAX_FETCH", 100000, int, positive_int, "a positive number of records"),
         session_max_age=reader.number("SESSION_MAX_AGE", 43200, int, positive_int, "a positive number of seconds"),
         api_prefix=_load_api_prefix(reader),
-        max_body_bytes=reader.number("MAX_BODY_BYTES", 1048576, int, positive_int, "a positive number of bytes"),
+        max_body_bytes=max_body_bytes,
         default_dialect=reader.text("DEFAULT_DIALECT", "clay"),
         dialects=reader.items("DIALECTS"),
         shutdown_grace=reader.number("SHUTDOWN_GRACE", 25.0, float, lambda v: v >= 0, "a number of seconds"),
@@ -312,4 +336,11 @@ def load_settings(env: str, environ: Optional[Mapping[str, str]] = None) -> Sett
         dev_username=reader.text("SALESFORCE_USERNAME"),
         dev_password=reader.text("SALESFORCE_PASSWORD"),
         log_level=log_level,
+        # Heroku's router sets X-Forwarded-For and X-Forwarded-Proto and
+        # replaces what clients send; elsewhere only a front proxy that does the
+        # same may be trusted.  Heroku sets DYNO in every dyno.
+        trust_proxy_headers=_load_flag(reader, "TRUST_PROXY_HEADERS", bool(reader.text("DYNO"))),
+        idle_timeout=reader.number("IDLE_TIMEOUT", 60.0, float, lambda v: v > 0, "a positive number of seconds"),
+        body_timeout=reader.number("BODY_TIMEOUT", default_body_timeout(max_body_bytes), float, lambda v: v > 0,
+                                   "a positive number of seconds"),
     )

@@ -229,7 +229,14 @@ def _run_child(settings: Settings, app: tornado.web.Application, sockets: list, 
 
 
 async def _serve_worker(settings: Settings, app: tornado.web.Application, sockets: list, task_id: int) -> None:
-    server = HTTPServer(app, xheaders=True, max_body_size=max(SERVER_MAX_BODY, settings.max_body_bytes + 1))
+    server = HTTPServer(
+        app,
+        xheaders=settings.trust_proxy_headers,
+        max_body_size=max(SERVER_MAX_BODY, settings.max_body_bytes + 1),
+        # Also the time allowed for sending the request headers.
+        idle_connection_timeout=settings.idle_timeout,
+        body_timeout=settings.body_timeout,
+    )
     server.add_sockets(sockets)
     logger.info("Worker %d (pid %d) serving", task_id, os.getpid())
 
