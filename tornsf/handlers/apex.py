@@ -87,7 +87,11 @@ class ApexHandler(UpstreamMixin, BaseHandler):
         self.send_reply(confine_apex_reply(reply))
 
     def _query(self) -> str:
-        """Re-encode the query arguments from their decoded bytes, non-UTF-8 bytes included."""
+        """Re-encode the query arguments from their decoded bytes.
+
+        Arguments that are not UTF-8 never get here: ``request_context``
+        rejects them with 400, as Apex reads parameters as text.
+        """
         pairs = urllib.parse.parse_qsl(self.request.query, keep_blank_values=True, encoding="latin-1")
         return paths.encode_query((name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs)
 

@@ -209,6 +209,21 @@ class BaseHandler(tornado.web.RequestHandler):
             for name, values in self.request.body_arguments.items():
                 self.request.arguments.setdefault(name, []).extend(values)
 
+    def decode_argument(self, value: bytes, name: Optional[str] = None) -> str:
+        """Decode a query argument or path segment as UTF-8; other bytes get a 400 naming the argument."""
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            if name is None:
+                what = "The request path"
+            else:
+                what = "The query argument %s" % name[:50].encode("unicode_escape").decode("ascii")
+            raise ProxyError(
+                400,
+                "invalid_argument",
+                "%s is not UTF-8 text once percent-decoded: percent-encode arguments and paths as UTF-8." % what,
+            ) from None
+
     def get_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self._check_form_body()
         return super().get_argument(name, *args, **kwargs)

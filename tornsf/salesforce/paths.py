@@ -34,10 +34,11 @@ FIELD_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}(?:\.[A-Za-z][A-Za-z0-9_]{0,
 LOCATOR_PATH = re.compile(r"/services/data/v[0-9]{2,3}\.[0-9]/(?:query|queryAll)/[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
 
 # Characters kept as they are inside one encoded Apex path segment: RFC 3986
-# unreserved characters and the sub-delimiters ``:`` and ``@`` that a path
-# segment may contain.  Everything else, ``/`` ``?`` ``#`` and ``%`` included,
-# is percent-encoded.
-_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+# unreserved characters, ``:``, ``@`` and the sub-delimiters other than ``;``.
+# Everything else, ``/`` ``?`` ``#`` ``%`` and ``;`` included, is
+# percent-encoded.  Servers such as Tomcat and Jetty read ``;`` as the start
+# of path parameters and turn ``..;`` into ``..``.
+_SEGMENT_SAFE = "-._~!$&'()*+,=:@"
 
 _FORBIDDEN_IN_SEGMENT = set("/\\?#")
 
@@ -174,10 +175,12 @@ def _decode_segment(raw_segment: str) -> str:
 
 
 def _check_segment(segment: str, what: str, code: str) -> None:
-    if segment in ("", ".", ".."):
+    # ``..;`` and ``..%00`` are dot segments to some servers after normalisation.
+    if segment in ("", ".") or segment.startswith(".."):
         raise PathError(
             code,
-            "The %s %r is empty or a dot segment, which would change the path: remove it." % (what, segment),
+            "The %s %r is empty, a dot segment or starts with '..', which could change the path: "
+            "remove it." % (what, _clip(segment)),
         )
 
     bad = [char for char in segment if char in _FORBIDDEN_IN_SEGMENT or ord(char) < 32 or ord(char) == 127]
