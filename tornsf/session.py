@@ -9,14 +9,24 @@ and also the ``Authorization: Bearer`` value.
 Each cookie secret has a stable key version (see ``config.key_version_for``),
 so a value sealed under ``COOKIE_SECRET_OLD`` still opens and is re-sealed
 under ``COOKIE_SECRET``.
+
+Opening a value (signature check, decryption, JSON) is a good part of a
+request's CPU time, so each worker remembers the values it opened recently:
+a ``SessionSealer`` keeps up to ``OPENED_CACHE_SIZE`` of them, keyed by a
+SHA-256 digest of the whole sealed value, each until the earlier of its
+signature's and its encryption's age limit.  Only values that passed every
+check are remembered, and sessions are immutable, so a renewal seals a new
+object instead of changing a remembered one.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import dataclasses
 import functools
+import hashlib
 import json
 import time
 from typing import Any, Optional
@@ -33,6 +43,9 @@ COOKIE_NAME = "tornsf_session"
 # Browsers drop cookies over 4096 bytes (name, value and attributes), and a
 # value this long is not one we issued.
 MAX_SEALED_LENGTH = 3800
+
+# Opened sessions each worker remembers; an entry is a few hundred bytes.
+OPENED_CACHE_SIZE = 10000
 
 # Short keys keep the cookie small; the mapping is fixed because sealed
 # values outlive a deployment.
@@ -51,9 +64,13 @@ _FIELD_KEYS = {
 }
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class SalesforceSession:
-    """One user's Salesforce login: tokens, where to call, and who it is."""
+    """One user's Salesforce login: tokens, where to call, and who it is.
+
+    Frozen: the sealer hands the same object to every request that carries
+    the same sealed value, so a change is a new object (``dataclasses.replace``).
+    """
 
     access_token: str = dataclasses.field(repr=False)
     refresh_token: Optional[str] = dataclasses.field(repr=False)
@@ -125,12 +142,21 @@ def _fernet_for(secret: str) -> Fernet:
 
 
 class SessionSealer:
-    """Seal and open sessions with the settings' cookie secrets."""
+    """Seal and open sessions with the settings' cookie secrets.
+
+    One sealer serves a worker; it remembers opened values (see the module
+    docstring).  Settings do not change while a worker runs, so a value
+    sealed under a secret that is no longer configured never opens in it.
+    """
 
     def __init__(self, settings: Settings):
         self.secrets = dict(settings.cookie_secrets)
         self.key_version = settings.cookie_key_version
         self.max_age = settings.session_max_age
+        # digest -> (expiry in epoch seconds, key version, session, stale)
+        self._opened: collections.OrderedDict[bytes, tuple[float, int, SalesforceSession, bool]] = (
+            collections.OrderedDict()
+        )
 
     def seal(self, session: SalesforceSession) -> str:
         """Return the sealed value of ``session`` under the current secret."""
@@ -154,6 +180,35 @@ class SessionSealer:
         if not value or len(value) > MAX_SEALED_LENGTH:
             raise SessionError("too long" if value else "empty")
 
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+        remembered = self._remembered(digest)
+        if remembered is not None:
+            return remembered
+
+        session, key_version, expires = self._open_sealed(value)
+        stale = key_version != self.key_version
+        self._remember(digest, (expires, key_version, session, stale))
+        return session, stale
+
+    def _remembered(self, digest: bytes) -> Optional[tuple[SalesforceSession, bool]]:
+        entry = self._opened.get(digest)
+        if entry is None:
+            return None
+
+        expires, key_version, session, stale = entry
+        if time.time() >= expires or key_version not in self.secrets:
+            del self._opened[digest]
+            return None
+        self._opened.move_to_end(digest)
+        return session, stale
+
+    def _remember(self, digest: bytes, entry: tuple[float, int, SalesforceSession, bool]) -> None:
+        self._opened[digest] = entry
+        while len(self._opened) > OPENED_CACHE_SIZE:
+            self._opened.popitem(last=False)
+
+    def _open_sealed(self, value: str) -> tuple[SalesforceSession, int, float]:
+        """Check and decrypt ``value``; return its session, key version and expiry time."""
         key_version = tornado.web.get_signature_key_version(value)
         if key_version not in self.secrets:
             raise SessionError("unknown key version")
@@ -173,4 +228,15 @@ class SessionSealer:
 
         if not session.access_token or not session.instance_url:
             raise SessionError("incomplete session")
-        return session, key_version != self.key_version
+        return session, key_version, min(_signed_at(value), _encrypted_at(raw)) + self.max_age
+
+
+def _signed_at(value: str) -> int:
+    # A verified version 2 signed value reads "2|<n>:<key version>|<n>:<timestamp>|...";
+    # none of the fields before the signature contains "|".
+    return int(value.split("|", 3)[2].partition(":")[2])
+
+
+def _encrypted_at(raw: bytes) -> int:
+    # A Fernet token is a version byte, then the 64-bit big-endian time it was made.
+    return int.from_bytes(raw[1:9], "big")

@@ -19,6 +19,7 @@ use, so a replayed state fails.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -152,8 +153,7 @@ class LoginSteps(BaseHandler):
                     "SALESFORCE_ALLOWED_HOSTS if it is yours." % field,
                 )
 
-        session = SalesforceSession.from_token_response(token, login_server, flow)
-        session.username = username
+        session = dataclasses.replace(SalesforceSession.from_token_response(token, login_server, flow), username=username)
         self.upstream_calls += 1
         try:
             identity = await fetch_identity(self.salesforce, session)
@@ -162,7 +162,7 @@ class LoginSteps(BaseHandler):
                 502, "identity_failed", "Salesforce did not return the user's identity (%s): log in again." % exc.error
             ) from None
 
-        session.username = identity.get("username") or username
+        session = dataclasses.replace(session, username=identity.get("username") or username)
         self.store_sf_session(session)
         return session, identity
 
