@@ -97,6 +97,8 @@ REJECTED = [
     ("GET", "/apex/.", "invalid_apex_path"),
     ("GET", "/apex/%2e%2e/data/v62.0/query", "invalid_apex_path"),
     ("GET", "/apex/echo/..", "invalid_apex_path"),
+    # Segments starting with '..' ("..;", "...") can become '..' on servers that strip path parameters.
+    ("GET", "/apex/echo/...", "invalid_apex_path"),
     ("GET", "/apex/echo/%2E%2E/%2E%2E/data/v62.0/query", "invalid_apex_path"),
     ("GET", "/apex/echo%2F..%2F..%2Fdata", "invalid_apex_path"),
     ("GET", "/apex/echo%3Fq%3D1", "invalid_apex_path"),
@@ -155,7 +157,6 @@ ACCEPTED = [
     ("/apex/echo/%252F..%252F", "echo/%252F..%252F", ""),
     ("/apex/echo/a%2520b", "echo/a%2520b", ""),
     ("/apex/echo/%EF%BC%8F%EF%BC%8E%EF%BC%8E", "echo/%EF%BC%8F%EF%BC%8E%EF%BC%8E", ""),
-    ("/apex/echo/...", "echo/...", ""),
     ("/apex/echo/a:b@c", "echo/a:b@c", ""),
     ("/apex/echo/Z%C3%BCrich", "echo/Z%C3%BCrich", ""),
     ("/apex/echo/" + "y" * 4000, "echo/" + "y" * 4000, ""),

@@ -142,6 +142,13 @@ def apex_path(raw_path: str) -> str:
     for raw_segment in raw_path.split("/"):
         segment = _decode_segment(raw_segment)
         _check_segment(segment, "Apex path segment", "invalid_apex_path")
+        if segment.startswith(".."):
+            # Some servers turn ``..;`` into ``..`` when they strip path parameters.
+            raise PathError(
+                "invalid_apex_path",
+                "The Apex path segment %r starts with '..', which a server on the way could read as a dot "
+                "segment: remove it." % _clip(segment),
+            )
         encoded.append(urllib.parse.quote(segment, safe=_SEGMENT_SAFE))
     return "/".join(encoded)
 
@@ -175,12 +182,10 @@ def _decode_segment(raw_segment: str) -> str:
 
 
 def _check_segment(segment: str, what: str, code: str) -> None:
-    # ``..;`` and ``..%00`` are dot segments to some servers after normalisation.
-    if segment in ("", ".") or segment.startswith(".."):
+    if segment in ("", ".", ".."):
         raise PathError(
             code,
-            "The %s %r is empty, a dot segment or starts with '..', which could change the path: "
-            "remove it." % (what, _clip(segment)),
+            "The %s %r is empty or a dot segment, which would change the path: remove it." % (what, segment),
         )
 
     bad = [char for char in segment if char in _FORBIDDEN_IN_SEGMENT or ord(char) < 32 or ord(char) == 127]
