@@ -36,6 +36,15 @@ def root_keys(ctx: RequestContext) -> tuple[str, str]:
     return singular, pluralize(singular)
 
 
+def _root_key_matches(key: str, ctx: RequestContext) -> bool:
+    """Return True when a body's root key names the model of the request path, in any case or number."""
+    singular, plural = root_keys(ctx)
+    names = {fold(singular), fold(plural)}
+    if ctx.sobject:
+        names |= {fold(ctx.sobject), fold(pluralize(ctx.sobject))}
+    return fold(key) in names or fold(singularize(key)) in names
+
+
 def emberize(record: dict[str, Any]) -> dict[str, Any]:
     """Return ``record`` with lower camelCase keys, ``id`` for ``Id`` and no ``attributes``."""
     out: dict[str, Any] = {}
@@ -83,13 +92,21 @@ class EmberDialect(Dialect):
 
     def parse_record_body(self, ctx: RequestContext, body: bytes) -> dict[str, Any]:
         value = super().parse_record_body(ctx, body)
+        singular, _plural = root_keys(ctx)
         if len(value) != 1 or not isinstance(next(iter(value.values())), dict):
-            singular, _plural = root_keys(ctx)
             raise DialectError(
                 400, "invalid_body",
                 'Ember request bodies have one root key holding the record, such as {"%s": {...}}.' % singular,
             )
-        return next(iter(value.values()))
+
+        key = next(iter(value))
+        if not _root_key_matches(key, ctx):
+            raise DialectError(
+                400, "invalid_body",
+                'The root key "%s" names another model than %s: send {"%s": {...}}.'
+                % (key[:80], "/" + ctx.path_segment, singular),
+            )
+        return value[key]
 
     def record(self, ctx: RequestContext, record: dict[str, Any], raw: Optional[bytes] = None) -> Reply:
         return self._json(200, {root_keys(ctx)[0]: emberize(with_record_id(ctx, record))})

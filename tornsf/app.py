@@ -19,7 +19,7 @@ from tornsf.handlers.apex import apex_routes
 from tornsf.handlers.auth import auth_routes
 from tornsf.handlers.base import NotFoundHandler, RequestTracker
 from tornsf.handlers.data import data_routes
-from tornsf.handlers.misc import HealthHandler, IndexHandler
+from tornsf.handlers.misc import FaviconHandler, HealthHandler, IndexHandler
 from tornsf.handlers.static import static_routes
 from tornsf.log import log_request
 from tornsf.session import SessionSealer
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 def routes(settings: Settings) -> list[Any]:
     """Return every route in match order: login, health, static, Apex, then data."""
     return (
-        [(r"/", IndexHandler), (r"/healthz", HealthHandler)]
+        [(r"/", IndexHandler), (r"/healthz", HealthHandler), (r"/favicon\.ico", FaviconHandler)]
         + auth_routes()
         + static_routes(settings)
         + apex_routes(settings)

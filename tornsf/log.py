@@ -110,7 +110,9 @@ def redact_uri(uri: str) -> str:
 def log_request(handler: tornado.web.RequestHandler) -> None:
     """Write the access line: status, method, path, time, upstream calls, worker."""
     status = handler.get_status()
-    if status < 400:
+    if getattr(handler, "access_log_quiet", False):
+        level = logging.DEBUG
+    elif status < 400:
         level = logging.INFO
     elif status < 500:
         level = logging.WARNING

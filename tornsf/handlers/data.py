@@ -215,6 +215,9 @@ class SObjectHandler(DataHandler):
         else:
             await streamer.run(self.salesforce.data_path(resource), {"q": soql})
 
+    # HEAD runs the GET; Tornado sends the headers and drops the body.
+    head = get
+
     def max_fetch(self) -> int:
         """Return how many records this request may stream: ``maxFetch``, capped by MAX_FETCH."""
         value = self.argument("maxFetch")
@@ -282,6 +285,8 @@ class RecordHandler(DataHandler):
             raise UpstreamError(self._not_a_record())
         self.send_reply(self.dialect.record(ctx, record, response.body))
 
+    head = get
+
     async def patch(self, segment: str, record_id: str) -> None:
         sobject, ctx = await self._target(segment, record_id)
         fields = await self.writable_fields(ctx, sobject, "update", record_id)
@@ -322,6 +327,8 @@ class ExternalIdHandler(DataHandler):
         if not isinstance(record, dict):
             raise UpstreamError(self._not_a_record())
         self.send_reply(self.dialect.record(ctx, record, response.body))
+
+    head = get
 
     async def patch(self, segment: str, field: str, value: str) -> None:
         sobject, ctx, encoded = await self._target(segment, field, value)

@@ -44,6 +44,17 @@ class HealthHandler(BaseHandler):
         self.write_json({"status": "ok", "worker": tornado.process.task_id(), "pid": os.getpid()})
 
 
+class FaviconHandler(BaseHandler):
+    """``/favicon.ico``, which browsers request by themselves: an empty 404 they may cache for a day."""
+
+    access_log_quiet = True
+
+    def get(self) -> None:
+        self.set_status(404)
+        self.set_header("Cache-Control", "public, max-age=86400")
+        self.finish()
+
+
 class IndexHandler(BaseHandler):
     """A short page about this server and how to log in."""
 

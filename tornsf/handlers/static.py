@@ -12,6 +12,7 @@ from typing import Any
 
 import tornado.web
 
+from dialects.base import dump_json
 from tornsf.errors import ProxyError
 from tornsf.handlers.base import BaseHandler
 
@@ -36,6 +37,18 @@ class ModuleHandler(tornado.web.StaticFileHandler):
 
     def data_received(self, chunk: bytes) -> None:
         """Discard a body sent with GET or HEAD; the module needs none."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Report errors in the proxy's JSON shape instead of Tornado's HTML page."""
+        if status_code == 405:
+            code, message = "method_not_allowed", "%s is not allowed on /tornsf.js: use GET." % self.request.method
+        elif status_code == 404:
+            code, message = "not_found", "No such file."
+        else:
+            code, message = "http_%d" % status_code, "The module could not be served (HTTP %d)." % status_code
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(dump_json({"error": code, "message": message}))
 
     def get_content_type(self) -> str:
         # RFC 9239 names text/javascript; mimetypes varies between systems.

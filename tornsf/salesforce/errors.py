@@ -67,6 +67,14 @@ def transport_problem(error: BaseException) -> Problem:
             "Retry the request; if it keeps timing out, narrow the query or raise UPSTREAM_TIMEOUT.",
         )
 
+    if "max_body_size" in str(error):
+        return proxy_problem(
+            502,
+            "upstream_response_too_large",
+            "The response from Salesforce was larger than the proxy accepts (%s), so it was dropped. "
+            "Ask for less data per call, such as fewer records or fields." % error,
+        )
+
     if errno in _BROKEN_RESPONSE_ERRORS:
         return proxy_problem(
             502,
