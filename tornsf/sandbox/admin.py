@@ -1,6 +1,9 @@
 """Admin endpoints under ``/_sandbox/`` for tests: knobs, call log, token expiry.
 
 They accept requests from loopback clients only and are never counted as calls.
+Requests that change state must not come from a web page of another origin:
+browsers send ``Origin`` with every cross-origin POST (form posts included),
+so a page the developer happens to open cannot expire tokens or set knobs.
 """
 
 import ipaddress
@@ -25,6 +28,17 @@ class AdminHandler(tornado.web.RequestHandler):
             loopback = False
         if not loopback:
             raise tornado.web.HTTPError(403, "admin endpoints accept requests from loopback clients only")
+
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and self._from_foreign_page():
+            log.warning("Rejected %s %s from a web page (Origin %s)", self.request.method, self.request.path,
+                        self.request.headers.get("Origin", "")[:100])
+            raise tornado.web.HTTPError(403, "admin endpoints reject requests from web pages of other origins")
+
+    def _from_foreign_page(self):
+        origin = self.request.headers.get("Origin")
+        fetch_site = self.request.headers.get("Sec-Fetch-Site")
+        own_origin = "%s://%s" % (self.request.protocol, self.request.host)
+        return (origin is not None and origin != own_origin) or fetch_site not in (None, "same-origin", "none")
 
     def send_json(self, document, status: int = 200):
         self.set_status(status)
