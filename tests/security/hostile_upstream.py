@@ -47,6 +47,7 @@ class _Token(_Handler):
             "id": "%s/id/%s/%s" % (base, ORG_ID, USER_ID),
             "token_type": "Bearer",
             "issued_at": "1700000000000",
+            **self.upstream.token_overrides,
         })
 
 
@@ -102,6 +103,8 @@ class HostileUpstream:
         self.apex: dict[str, tuple[int, dict[str, str], Any]] = {}
         # SOQL marker word or query locator -> page (a dict, or raw bytes sent as JSON).
         self.pages: dict[str, Any] = {}
+        # Members that replace those of the token response.
+        self.token_overrides: dict[str, Any] = {}
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._server: Optional[tornado.httpserver.HTTPServer] = None
 

@@ -111,6 +111,19 @@ def upstream():
     server.stop()
 
 
+def test_foreign_identity_url_message(upstream):
+    proxy = start_proxy(upstream.url)
+    upstream.token_overrides["id"] = "https://evil.example.com/id/00D000000000001AAA/005000000000001AAA"
+    try:
+        response = password_login(proxy.url)
+
+        body = assert_error(response, 502, "instance_rejected")
+        assert "returned an identity URL (id) outside" in body["message"]
+    finally:
+        upstream.token_overrides.clear()
+        proxy.stop()
+
+
 @pytest.mark.slow
 def test_oversized_upstream_body_reported(upstream):
     proxy = start_proxy(upstream.url)

@@ -144,13 +144,13 @@ class LoginSteps(BaseHandler):
         from tornsf.salesforce.errors import OAuthError
         from tornsf.salesforce.oauth import fetch_identity
 
-        for field in ("instance_url", "id"):
+        for field, what in (("instance_url", "an instance URL"), ("id", "an identity URL")):
             if not salesforce_host_allowed(token.get(field), self.tornsf.allowed_hosts):
                 raise ProxyError(
                     502,
                     "instance_rejected",
-                    "Salesforce returned a %s outside the allowed Salesforce hosts: add the host to "
-                    "SALESFORCE_ALLOWED_HOSTS if it is yours." % field,
+                    "Salesforce returned %s (%s) outside the allowed Salesforce hosts: add the host to "
+                    "SALESFORCE_ALLOWED_HOSTS if it is yours." % (what, field),
                 )
 
         session = dataclasses.replace(SalesforceSession.from_token_response(token, login_server, flow), username=username)
