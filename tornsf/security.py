@@ -7,6 +7,7 @@ They parse strictly and reject anything a browser could read as another host.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import urllib.parse
@@ -33,6 +34,10 @@ SALESFORCE_DOMAINS = (
     "database.com",
     "site.com",
 )
+
+# ``salesforce_host_allowed`` remembers its answers for URLs up to this long;
+# longer ones are checked on every call, so remembered answers take little memory.
+MAX_REMEMBERED_URL_LENGTH = 256
 
 
 def parse_origin(origin: str) -> Optional[tuple[str, str, int]]:
@@ -230,7 +235,24 @@ def salesforce_host_allowed(url: Optional[str], extra_hosts: Iterable[str] = ())
     ``host:port`` or ``*.domain``).  Plain http is only allowed for loopback
     hosts from that list.
     """
-    if not url or _has_forbidden_characters(url):
+    if not isinstance(url, str) or not url:
+        return False
+
+    # Every data call checks its session's instance URL, an origin: the
+    # answers for short URLs are remembered, so that check costs a lookup.
+    hosts = tuple(extra_hosts)
+    if len(url) <= MAX_REMEMBERED_URL_LENGTH:
+        return _remembered_host_allowed(url, hosts)
+    return _salesforce_host_allowed(url, hosts)
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered_host_allowed(url: str, extra_hosts: tuple[str, ...]) -> bool:
+    return _salesforce_host_allowed(url, extra_hosts)
+
+
+def _salesforce_host_allowed(url: str, extra_hosts: tuple[str, ...]) -> bool:
+    if _has_forbidden_characters(url):
         return False
 
     match = _ABSOLUTE_URL_RE.match(url)
