@@ -74,8 +74,10 @@ def slow_upstream_rows(results):
     latency_ms = figures["latency_target_ms"]
     share = figures["rps"] / figures["ideal_rps"] if figures["ideal_rps"] else 0.0
     p99 = figures["latency_ms"]["p99"]
-    limit = "CPU limit from 1." if figures["cpu_limit_rps"] < figures["concurrency_limit_rps"] else \
-        f"{figures['connections']} / {latency_ms} ms"
+    if figures["cpu_limit_rps"] < figures["concurrency_limit_rps"]:
+        limit = "CPU limit: 1 s / tornsf's least CPU time per request in 1."
+    else:
+        limit = f"{figures['connections']} / {latency_ms} ms"
     jittered = figures["jittered"]
     label = f"{figures['connections']} clients, upstream {latency_ms} ms, 1 worker"
     return [
