@@ -23,6 +23,7 @@ import dotenv
 from tornsf.errors import StartupError
 from tornsf.security import (
     check_origin_pattern,
+    is_loopback_host,
     is_safe_redirect,
     parse_host_entry,
     salesforce_host_allowed,
@@ -37,6 +38,23 @@ MIN_SECRET_LENGTH = 32
 SECRET_HINT = "generate one with: python -c \"import secrets; print(secrets.token_hex(32))\""
 
 T = TypeVar("T")
+
+# Domains under which anyone can get a name: two-label country suffixes and
+# shared hosting domains.  A wildcard directly above one (``*.co.uk``,
+# ``*.herokuapp.com``) would trust strangers.  Single-label suffixes (``com``)
+# are caught by counting labels.
+# NOTE: a short list of the common ones, not the whole Public Suffix List.
+PUBLIC_SUFFIXES = frozenset({
+    "co.uk", "org.uk", "me.uk", "ltd.uk", "plc.uk", "ac.uk", "gov.uk", "net.uk",
+    "com.au", "net.au", "org.au", "edu.au", "gov.au", "id.au",
+    "co.jp", "ne.jp", "or.jp", "ac.jp", "go.jp",
+    "co.nz", "org.nz", "net.nz", "co.za", "org.za", "co.in", "net.in", "org.in", "co.kr", "or.kr",
+    "co.il", "com.br", "net.br", "com.cn", "net.cn", "com.mx", "com.ar", "com.tr", "com.tw", "com.hk",
+    "com.sg", "com.my", "com.ph", "com.pl", "co.id", "co.th", "com.ua", "com.co", "com.pe", "com.vn",
+    "herokuapp.com", "herokudns.com", "github.io", "gitlab.io", "appspot.com", "cloudfront.net",
+    "azurewebsites.net", "vercel.app", "netlify.app", "pages.dev", "workers.dev", "web.app",
+    "firebaseapp.com", "onrender.com", "fly.dev", "ngrok.io", "ngrok-free.app", "amazonaws.com",
+})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,10 +157,25 @@ class _Reader:
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
 
 
+def wildcard_problem(entry: str) -> Optional[str]:
+    """Return why a ``*.domain`` entry is too broad, or None (also for entries without a wildcard)."""
+    host = entry.lower().split("://", 1)[-1]
+    if not host.startswith("*."):
+        return None
+
+    domain = host[2:].split(":", 1)[0]
+    if "." not in domain:
+        return "a wildcard needs a domain with at least two labels, e.g. *.example.com"
+    if domain in PUBLIC_SUFFIXES:
+        return ("*.%s matches names that anyone can register: list exact host names, or a wildcard under "
+                "a domain you own" % domain)
+    return None
+
+
 def _load_origins(reader: _Reader) -> tuple[str, ...]:
     origins = reader.items("ORIGINS")
     for pattern in origins:
-        problem = check_origin_pattern(pattern)
+        problem = check_origin_pattern(pattern) or wildcard_problem(pattern)
         if problem:
             raise StartupError("ORIGINS contains %r: %s." % (pattern, problem))
     return tuple(pattern.lower() for pattern in origins)
@@ -160,6 +193,9 @@ def _load_allowed_hosts(reader: _Reader) -> tuple[str, ...]:
                 "SALESFORCE_ALLOWED_HOSTS contains %r: list host names such as 127.0.0.1, localhost:8080 "
                 "or *.example.com, separated by commas." % entry
             )
+        problem = wildcard_problem(entry)
+        if problem:
+            raise StartupError("SALESFORCE_ALLOWED_HOSTS contains %r: %s." % (entry, problem))
     return tuple(entry.lower() for entry in hosts)
 
 
@@ -225,11 +261,14 @@ def _load_proxy_hosts(reader: _Reader, redirect_url: str) -> tuple[str, ...]:
             host, _ = parse_host_entry(entry)
         except ValueError:
             host = ""
-        if not host or "/" in entry or (host.startswith("*.") and "." not in host[2:]):
+        if not host or "/" in entry:
             raise StartupError(
                 "PROXY_HOSTS contains %r: list the host names clients use to reach this proxy, such as "
                 "proxy.example.com, proxy.example.com:8443 or *.example.com, separated by commas." % entry
             )
+        problem = wildcard_problem(entry)
+        if problem:
+            raise StartupError("PROXY_HOSTS contains %r: %s." % (entry, problem))
 
     if redirect_url:
         # The callback URL registered on the connected app names this proxy.
@@ -237,12 +276,21 @@ def _load_proxy_hosts(reader: _Reader, redirect_url: str) -> tuple[str, ...]:
     return tuple(hosts)
 
 
-def _load_redirect_url(reader: _Reader) -> str:
+def _load_redirect_url(reader: _Reader, env: str) -> str:
     redirect_url = reader.text("SALESFORCE_REDIRECT_URL")
-    if redirect_url and url_origin(redirect_url) is None:
+    origin = url_origin(redirect_url) if redirect_url else ""
+    if origin is None:
         raise StartupError(
             "SALESFORCE_REDIRECT_URL=%r is invalid: set it to the absolute callback URL registered on the "
             "connected app, e.g. https://proxy.example.com/login/callback." % redirect_url
+        )
+
+    # The authorization code travels in this URL, so prod needs https except on this machine.
+    host = urllib.parse.urlsplit(origin).hostname or "" if origin else ""
+    if env == "prod" and origin.startswith("http://") and not is_loopback_host(host):
+        raise StartupError(
+            "SALESFORCE_REDIRECT_URL=%r uses plain http: use https in prod (plain http works for loopback "
+            "hosts only), and register the https URL on the connected app." % redirect_url
         )
     return redirect_url
 
@@ -303,7 +351,7 @@ def load_settings(env: str, environ: Optional[Mapping[str, str]] = None) -> Sett
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise StartupError("LOG_LEVEL=%r is invalid: use DEBUG, INFO, WARNING or ERROR." % log_level)
 
-    redirect_url = _load_redirect_url(reader)
+    redirect_url = _load_redirect_url(reader, env)
     positive_int = lambda value: value > 0  # noqa: E731
     max_body_bytes = reader.number("MAX_BODY_BYTES", 1048576, int, positive_int, "a positive number of bytes")
     return Settings(
