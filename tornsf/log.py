@@ -10,6 +10,7 @@ including ``Authorization``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -20,6 +21,15 @@ import tornado.process
 import tornado.web
 
 access_log = logging.getLogger("tornsf.access")
+
+# Set on access records whose text ``log_request`` built from redacted parts:
+# the filter passes them unchanged.
+REDACTED_MARK = "tornsf_redacted"
+
+# Request lines (method and URI) up to this long have their redacted form
+# remembered: most requests repeat a recent path, and redaction runs every
+# pattern of ``_REDACTIONS``.
+MAX_REMEMBERED_LINE_LENGTH = 1024
 
 # Query or form parameter names whose values are secrets.
 SECRET_NAMES = re.compile(
@@ -76,6 +86,9 @@ class RedactionFilter(logging.Filter):
     """Rewrite each record's message, exception text and stack text through ``redact``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if _built_redacted(record):
+            return True
+
         try:
             message = record.getMessage()
         except Exception:  # a broken format string must not hide the record
@@ -90,6 +103,17 @@ class RedactionFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+def _built_redacted(record: logging.LogRecord) -> bool:
+    # Access lines are built by ``log_request`` from numbers and an already
+    # redacted request line, and carry no exception or stack text.
+    return (
+        record.name == access_log.name
+        and getattr(record, REDACTED_MARK, False) is True
+        and not record.exc_info
+        and not record.stack_info
+    )
 
 
 def redact_uri(uri: str) -> str:
@@ -126,14 +150,30 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     worker = tornado.process.task_id()
     access_log.log(
         level,
-        "%d %s %s %.1fms upstream=%d worker=%s",
+        "%d %s %.1fms upstream=%d worker=%s",
         status,
-        request.method,
-        redact_uri(request.uri or ""),
+        redacted_request_line(request.method or "", request.uri or ""),
         1000.0 * request.request_time(),
-        getattr(handler, "upstream_calls", 0),
-        "-" if worker is None else worker,
+        int(getattr(handler, "upstream_calls", 0)),
+        "-" if worker is None else int(worker),
+        extra={REDACTED_MARK: True},
     )
+
+
+def redacted_request_line(method: str, uri: str) -> str:
+    """Return ``method uri`` as the access line shows it, with every redaction applied."""
+    if len(method) + len(uri) > MAX_REMEMBERED_LINE_LENGTH:
+        return _redact_request_line(method, uri)
+    return _remembered_request_line(method, uri)
+
+
+@functools.lru_cache(maxsize=1024)
+def _remembered_request_line(method: str, uri: str) -> str:
+    return _redact_request_line(method, uri)
+
+
+def _redact_request_line(method: str, uri: str) -> str:
+    return redact(method + " " + redact_uri(uri))
 
 
 def configure_logging(level: str = "INFO") -> None:
