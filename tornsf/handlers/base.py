@@ -42,6 +42,7 @@ CORS_ALLOW_HEADERS = (
     "If-Match",
     "If-None-Match",
     "If-Modified-Since",
+    "If-Unmodified-Since",
 )
 CORS_ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 # Response headers a cross-origin client may read.

@@ -18,7 +18,7 @@ from tornsf.handlers.base import BaseHandler
 from tornsf.handlers.describe import DescribeMixin
 from tornsf.handlers.upstream import PageStreamer, UpstreamMixin
 from tornsf.salesforce import paths
-from tornsf.salesforce.errors import bad_response_problem
+from tornsf.salesforce.errors import bad_response_problem, response_problem
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,11 @@ _FORM_TYPE = "application/x-www-form-urlencoded"
 
 # Methods a POST may stand for on a record (Backbone.emulateHTTP).
 _OVERRIDABLE_METHODS = ("PUT", "PATCH", "DELETE")
+
+# Conditional request headers that Salesforce honours on record (sObject Rows)
+# reads and updates: the ETag ones on Account records, the date ones on every
+# object.  Its documentation says DELETE does not support them.
+CONDITIONAL_HEADERS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
 
 
 class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
@@ -167,6 +172,23 @@ class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
     def _not_a_record(self) -> Problem:
         return bad_response_problem("a record that is not a JSON object")
 
+    def conditional_headers(self) -> dict[str, str]:
+        """Return the client's conditional request headers, to forward on a record call."""
+        return {name: self.request.headers[name] for name in CONDITIONAL_HEADERS if name in self.request.headers}
+
+    async def read_record_or_not_modified(self, sobject: str, *segments: str,
+                                          params: Optional[dict[str, str]] = None) -> Optional[Any]:
+        """Read a record with the client's conditions; on Salesforce's 304 send an empty 304 and return None."""
+        response = await self.call_salesforce("GET", self.sobject_path(sobject, *segments), params,
+                                              headers=self.conditional_headers(), check=False)
+        if response.code == 304:
+            self.set_status(304)
+            self.finish()
+            return None
+        if response.code >= 300:
+            raise UpstreamError(response_problem(response))
+        return response
+
 
 class SObjectHandler(DataHandler):
     """``POST /<SObject>`` creates a record; ``GET /<SObject>?q=<SOQL>`` runs a query."""
@@ -279,7 +301,9 @@ class RecordHandler(DataHandler):
         params = {"fields": self.checked(paths.field_list, fields)} if fields is not None else None
         sobject, ctx = await self._target(segment, record_id)
 
-        response = await self.call_salesforce("GET", self.sobject_path(sobject, record_id), params)
+        response = await self.read_record_or_not_modified(sobject, record_id, params=params)
+        if response is None:
+            return
         record = self.salesforce_json(response)
         if not isinstance(record, dict):
             raise UpstreamError(self._not_a_record())
@@ -297,7 +321,8 @@ class RecordHandler(DataHandler):
         # turned into an update of nothing.
         if fields or self.request.body.strip():
             await self.call_salesforce(
-                "PATCH", self.sobject_path(sobject, record_id), body=dump_json(fields), headers=_JSON_BODY_HEADERS
+                "PATCH", self.sobject_path(sobject, record_id), body=dump_json(fields),
+                headers={**_JSON_BODY_HEADERS, **self.conditional_headers()},
             )
         record = await self.reread_after_write(self.wants_record("update"), sobject, record_id)
         self.send_reply(self.dialect.updated(ctx, record_id, record))
@@ -322,7 +347,9 @@ class ExternalIdHandler(DataHandler):
 
     async def get(self, segment: str, field: str, value: str) -> None:
         sobject, ctx, encoded = await self._target(segment, field, value)
-        response = await self.call_salesforce("GET", self.sobject_path(sobject, field, encoded))
+        response = await self.read_record_or_not_modified(sobject, field, encoded)
+        if response is None:
+            return
         record = self.salesforce_json(response)
         if not isinstance(record, dict):
             raise UpstreamError(self._not_a_record())
@@ -341,7 +368,8 @@ class ExternalIdHandler(DataHandler):
             del fields[key]
 
         response = await self.call_salesforce(
-            "PATCH", self.sobject_path(sobject, field, encoded), body=dump_json(fields), headers=_JSON_BODY_HEADERS
+            "PATCH", self.sobject_path(sobject, field, encoded), body=dump_json(fields),
+            headers={**_JSON_BODY_HEADERS, **self.conditional_headers()},
         )
         result = self.salesforce_json(response) if response.body else {}
         if not isinstance(result, dict):
