@@ -1,5 +1,8 @@
 """The REST data API: versions, resources, describe, record CRUD, query and limits."""
 
+import base64
+import hashlib
+import json
 import logging
 import re
 
@@ -95,10 +98,50 @@ class DescribeHandler(DataHandler):
         self.send_json(sobject.describe(version, self.org.schema))
 
 
+def record_etag(stored: dict) -> str:
+    """Return the ETag of an Account record: a hash of every stored value, as Salesforce's hashes its content."""
+    digest = hashlib.sha256(json.dumps(stored, sort_keys=True, default=str).encode("utf-8")).digest()
+    return '"%s--gzip"' % base64.b64encode(digest).decode("ascii")
+
+
+def _etag_listed(header: str, etag: str) -> bool:
+    listed = [item.strip() for item in header.split(",")]
+    return "*" in listed or etag in listed
+
+
 class RecordHandler(DataHandler):
-    """``/sobjects/X/{id}``: retrieve, update (PATCH) and delete one record."""
+    """``/sobjects/X/{id}``: retrieve, update (PATCH) and delete one record.
+
+    Account records carry an ETag and honour If-Match (412 when no tag
+    matches) and If-None-Match (304 on GET and HEAD, 412 on PATCH when a tag
+    matches), as Salesforce's sObject Rows resource does.  Other objects get
+    no ETag and ignore both headers.
+    """
 
     ALLOWED = "HEAD,GET,PATCH,DELETE"
+
+    def compute_etag(self):
+        # Tornado would tag every response; Salesforce tags Account rows only.
+        return None
+
+    def check_preconditions(self, sobject, stored) -> bool:
+        """Return False when the response is a 304 already sent; raise 412 when a precondition fails."""
+        if sobject.name != "Account":
+            return True
+
+        etag = record_etag(stored)
+        self.set_header("ETag", etag)
+        if_match = self.request.headers.get("If-Match")
+        if_none_match = self.request.headers.get("If-None-Match")
+        if if_match is not None and not _etag_listed(if_match, etag):
+            raise ApiError(412, "PRECONDITION_FAILED", "The record's ETag matches none in If-Match: %s" % if_match)
+        if if_none_match is not None and _etag_listed(if_none_match, etag):
+            if self.request.method in ("GET", "HEAD"):
+                self.set_status(304)
+                self.finish()
+                return False
+            raise ApiError(412, "PRECONDITION_FAILED", "The record's ETag matches If-None-Match: %s" % if_none_match)
+        return True
 
     def load(self, name: str, record_id: str, allow_deleted: bool = False) -> tuple:
         """Return ``(sobject, stored record)`` or raise the error Salesforce gives for the id."""
@@ -144,10 +187,13 @@ class RecordHandler(DataHandler):
         sobject, stored = self.load(name, record_id, allow_deleted=True)
         if stored.get("IsDeleted"):
             raise errors.not_found()
+        if not self.check_preconditions(sobject, stored):
+            return
         self.send_json(records.render(sobject, stored, version, self.selected_fields(sobject)))
 
     def patch(self, version, name, record_id):
         sobject, stored = self.load(name, record_id)
+        self.check_preconditions(sobject, stored)
         body = self.json_body()
         if not isinstance(body, dict):
             raise ApiError(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of %s from START_ARRAY value [ "
@@ -156,6 +202,8 @@ class RecordHandler(DataHandler):
         changes = records.prepare_update(sobject, stored["Id"], body, stored, self.org.store, self.token.user_id,
                                          values.now_text())
         self.org.store.update(sobject, stored["Id"], changes)
+        if sobject.name == "Account":
+            self.set_header("ETag", record_etag(self.org.store.get(sobject, stored["Id"])))
         self.send_no_content()
 
     def delete(self, version, name, record_id):
