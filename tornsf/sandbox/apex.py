@@ -63,7 +63,8 @@ class ApexHandler(DataHandler):
         raw_body = self.request.body.decode("utf-8", errors="replace")
         try:
             body = json.loads(raw_body) if raw_body.strip() else None
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
+            # Not JSON, nested too deeply or with a number too long for Python: only rawBody shows it.
             body = None
 
         params = {}

@@ -16,6 +16,14 @@ def _month_start(day: datetime.date, shift: int) -> datetime.date:
     return datetime.date(months // 12, months % 12 + 1, 1)
 
 
+def _shift(day: datetime.date, count: int) -> datetime.date:
+    """Return ``day`` moved by ``count`` days, held within the years 1 to 9999."""
+    try:
+        return day + datetime.timedelta(days=count)
+    except OverflowError:
+        return datetime.date.min if count < 0 else datetime.date.max
+
+
 def date_range(name: str, count: int | None, today: datetime.date) -> tuple | None:
     """Return ``(start, end)`` dates of a named literal, end excluded; None if unknown."""
     days = datetime.timedelta(days=1)
@@ -25,9 +33,9 @@ def date_range(name: str, count: int | None, today: datetime.date) -> tuple | No
 
     if count is not None:
         if name == "LAST_N_DAYS":
-            return today - (count - 1) * days, today + days
+            return _shift(today, -(count - 1)), today + days
         if name == "NEXT_N_DAYS":
-            return today + days, today + (count + 1) * days
+            return today + days, _shift(today, count + 1)
         return None
 
     weeks = {"LAST_WEEK": -1, "THIS_WEEK": 0, "NEXT_WEEK": 1}

@@ -184,6 +184,15 @@ def decode_string(token: Token, text: str) -> tuple:
     return (None if like_only else "".join(value)), "".join(pattern)
 
 
+# SOQL numbers: LIMIT and the n of LAST_N_DAYS:n are Apex Integers,
+# other whole numbers Longs.  Larger literals are rejected as malformed.
+MAX_INTEGER = 2**31 - 1
+MAX_LONG = 2**63 - 1
+# NOT and parentheses nested deeper than this are rejected, so parsing and
+# evaluating a condition stays far from Python's recursion limit.
+MAX_CONDITION_DEPTH = 100
+
+
 class Parser:
     """Parse one SOQL statement into a :class:`Query`."""
 
@@ -191,6 +200,7 @@ class Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
 
     @property
     def current(self) -> Token:
@@ -319,15 +329,22 @@ class Parser:
         return items[0] if operator is None else BoolOp(operator, tuple(items))
 
     def parse_unary(self):
+        if not (self.at("NOT") or self.at_op("(")):
+            return self.parse_comparison()
+
+        self.depth += 1
+        if self.depth > MAX_CONDITION_DEPTH:
+            raise self.error(message="The condition nests NOT or parentheses more than %d levels deep."
+                             % MAX_CONDITION_DEPTH)
         if self.at("NOT"):
             self.advance()
-            return Not(self.parse_unary())
-        if self.at_op("("):
+            result = Not(self.parse_unary())
+        else:
             self.advance()
-            condition = self.parse_condition()
+            result = self.parse_condition()
             self.expect_op(")")
-            return condition
-        return self.parse_comparison()
+        self.depth -= 1
+        return result
 
     def parse_comparison(self):
         field = self.parse_field_path()
@@ -369,6 +386,8 @@ class Parser:
         if token.kind == "number":
             self.advance()
             number = float(token.text) if any(c in token.text for c in ".") else int(token.text)
+            if isinstance(number, int) and abs(number) > MAX_LONG:
+                raise self.error(token, "The number %s is outside the valid range of a Long." % token.text[:40])
             return Literal("number", number, token)
         if token.kind in ("date", "datetime"):
             self.advance()
@@ -388,7 +407,7 @@ class Parser:
             self.advance()
             if self.current.kind != "number" or not self.current.text.isdigit():
                 raise self.error()
-            return Literal("date_literal", (word, int(self.advance().text)), token)
+            return Literal("date_literal", (word, self.integer(self.advance())), token)
         return Literal("date_literal", (word, None), token)
 
     def parse_order_by(self) -> list:
@@ -425,7 +444,15 @@ class Parser:
         if token.kind != "number" or not token.text.isdigit():
             raise self.error()
         self.advance()
-        return int(token.text)
+        # OFFSET has its own, smaller maximum, checked with Salesforce's error when the query runs.
+        return self.integer(token) if word == "LIMIT" else int(token.text)
+
+    def integer(self, token: Token) -> int:
+        """Return a whole-number token's value, raising MALFORMED_QUERY beyond an Integer's range."""
+        value = int(token.text)
+        if value > MAX_INTEGER:
+            raise self.error(token, "The number %s is outside the valid range of an Integer." % token.text[:40])
+        return value
 
 
 def parse(text: str) -> Query:

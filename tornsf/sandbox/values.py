@@ -7,6 +7,7 @@ is time order), numbers as SQLite numbers, everything else as text.
 
 import datetime
 import json
+import math
 import re
 
 from tornsf.sandbox import ids
@@ -91,11 +92,22 @@ def _to_number(field: Field, value):
             value = float(value) if field.type != "int" else int(value)
         except ValueError:
             raise _cannot_deserialize("double" if field.type != "int" else "int", value) from None
+    _check_range(field, value)
     if field.type == "int":
         if isinstance(value, float) and not value.is_integer():
             raise _cannot_deserialize("int", value)
         return int(value)
     return float(value)
+
+
+def _check_range(field: Field, value) -> None:
+    """Raise NUMBER_OUTSIDE_VALID_RANGE for a value with more integer digits than the field holds."""
+    # Salesforce int fields hold 9 digits; other number fields precision - scale.
+    digits = 9 if field.type == "int" else (field.precision - field.scale if field.precision else 18)
+    if not math.isfinite(value) or abs(value) >= 10 ** digits:
+        raise ApiError(400, "NUMBER_OUTSIDE_VALID_RANGE",
+                       "%s: value outside of valid range on numeric field: %s" % (field.label, str(value)[:40]),
+                       [field.name])
 
 
 def _to_text(field: Field, value) -> str:

@@ -167,6 +167,11 @@ class DataHandler(SandboxHandler):
         except json.JSONDecodeError as error:
             raise ApiError(400, "JSON_PARSER_ERROR", "%s at [line:%d, column:%d]"
                            % (_describe_json_error(error, text), error.lineno, error.colno)) from None
+        except RecursionError:
+            raise ApiError(400, "JSON_PARSER_ERROR", "Maximum nesting depth exceeded at [line:1, column:1]") from None
+        except ValueError as error:
+            # Python's limit on the digits of an integer (4300).
+            raise ApiError(400, "JSON_PARSER_ERROR", "Number value too large: %s" % str(error)[:60]) from None
 
 
 def _describe_json_error(error: json.JSONDecodeError, text: str) -> str:
