@@ -16,6 +16,13 @@ from dialects.fields import FieldIndex
 
 # Salesforce rejects an OFFSET above 2,000 with NUMBER_OUTSIDE_VALID_RANGE.
 MAX_OFFSET = 2000
+# LIMIT takes an Apex Integer.
+MAX_LIMIT = 2**31 - 1
+# The largest values of Salesforce's int and long fields, and the most integer
+# digits a number, currency or percent field holds (precision 18).
+MAX_INT = 2**31 - 1
+MAX_LONG = 2**63 - 1
+MAX_NUMBER_DIGITS = 18
 
 # Compound and binary fields cannot be selected alongside the others usefully
 # (address/location repeat their component fields; base64 needs its own call).
@@ -26,8 +33,9 @@ _INTEGER_TYPES = frozenset({"int", "long"})
 _ID_TYPES = frozenset({"id", "reference"})
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# ASCII digits only: \d would also match other scripts' digits.
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)(Z|[+\- ]\d{2}:?\d{2})$")
 _TIME = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z?$")
@@ -82,10 +90,16 @@ def soql_literal(field: Mapping[str, Any], value: str) -> str:
     if field_type in _INTEGER_TYPES:
         if not _INTEGER.match(value):
             raise _invalid_value(field, value, "whole number")
+        maximum = MAX_INT if field_type == "int" else MAX_LONG
+        if abs(int(value)) > maximum:
+            raise _invalid_value(field, value[:40], "whole number from -%d to %d" % (maximum, maximum))
         return value
     if field_type in _NUMBER_TYPES:
         if not _DECIMAL.match(value):
             raise _invalid_value(field, value, "number")
+        if len(value.lstrip("+-").split(".")[0].lstrip("0")) > MAX_NUMBER_DIGITS:
+            raise _invalid_value(field, value[:40], "number of at most %d digits before the decimal point"
+                                 % MAX_NUMBER_DIGITS)
         return value
     if field_type == "date":
         if not _DATE.match(value):
@@ -197,13 +211,18 @@ def _select_list(index: FieldIndex, requested: list[str]) -> list[str]:
 
 
 def _check_window(request: ListRequest) -> None:
-    if request.limit is not None and request.limit < 1:
-        raise DialectError(400, "invalid_limit", "The limit must be a whole number of at least 1, not %s." % request.limit)
+    if request.limit is not None and not 1 <= request.limit <= MAX_LIMIT:
+        raise DialectError(
+            400, "invalid_limit",
+            "The limit must be a whole number from 1 to %d, not %s." % (MAX_LIMIT, str(request.limit)[:40]),
+            parameter="limit",
+        )
     if request.offset is not None and not 0 <= request.offset <= MAX_OFFSET:
         raise DialectError(
             400, "invalid_offset",
             "The offset must be a whole number from 0 to %d (Salesforce's maximum OFFSET), not %s."
-            % (MAX_OFFSET, request.offset),
+            % (MAX_OFFSET, str(request.offset)[:40]),
+            parameter="offset",
         )
 
 
