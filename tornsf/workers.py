@@ -22,8 +22,10 @@ import asyncio
 import collections
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from typing import Callable, Iterable, Optional
 
@@ -184,6 +186,23 @@ def serve(
     if on_listening is not None:
         on_listening(port)
 
+    # Workers share session refreshes through a private directory (mode 0700,
+    # from mkdtemp) that exists before the fork; see tornsf.salesforce.shared_refresh.
+    refresh_dir = None
+    if (settings.processes or os.cpu_count() or 1) > 1:
+        refresh_dir = tempfile.mkdtemp(prefix="tornsf-refresh-")
+        app.settings["tornsf_refresh_dir"] = refresh_dir
+    parent_pid = os.getpid()
+    try:
+        return _fork_and_supervise(settings, app, sockets, keep_pids, max_restarts)
+    finally:
+        # Workers leave with os._exit; the check keeps one that failed otherwise away from the directory.
+        if refresh_dir is not None and os.getpid() == parent_pid:
+            shutil.rmtree(refresh_dir, ignore_errors=True)
+
+
+def _fork_and_supervise(settings: Settings, app: tornado.web.Application, sockets: list, keep_pids: Iterable[int],
+                        max_restarts: int) -> int:
     _state.pid = os.getpid()
     _state.keep_pids = set(keep_pids)
     _state.sockets = sockets

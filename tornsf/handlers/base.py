@@ -118,7 +118,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if client is None:
             from tornsf.salesforce.client import SalesforceClient
 
-            client = SalesforceClient(self.tornsf)
+            client = SalesforceClient(self.tornsf, self.application.settings.get("tornsf_refresh_dir"))
             self.application.settings["salesforce"] = client
         return client
 

@@ -44,7 +44,8 @@ def quiet_curl_logger() -> None:
 class SalesforceClient:
     """HTTP access to Salesforce for one worker: data calls, token calls and refreshes."""
 
-    def __init__(self, settings: Any):
+    def __init__(self, settings: Any, refresh_dir: Optional[str] = None):
+        """``refresh_dir`` is the private directory the workers share refresh results in, or None."""
         self.settings = settings
         quiet_curl_logger()
 
@@ -63,7 +64,13 @@ class SalesforceClient:
                 "allow_nonstandard_methods": True,
             },
         )
-        self.refreshes = RefreshRegistry(self)
+        shared = None
+        if refresh_dir:
+            from tornsf.salesforce.shared_refresh import SharedRefreshes
+            from tornsf.session import SessionSealer
+
+            shared = SharedRefreshes(refresh_dir, SessionSealer(settings), float(settings.upstream_timeout) + 5.0)
+        self.refreshes = RefreshRegistry(self, shared)
 
     def close(self) -> None:
         self.http.close()

@@ -36,13 +36,14 @@ def _key(refresh_token: str) -> str:
 class RefreshRegistry:
     """Refreshes in flight and recently finished, keyed by refresh token."""
 
-    # NOTE: the registry lives in one worker process.  Requests of one session
-    # that reach two workers (or two proxy instances) at the same moment can
-    # each refresh.  With rotation on, Salesforce then revokes the session, so
-    # the user has to log in again.
+    # The registry lives in one worker process.  ``shared`` (a SharedRefreshes,
+    # when the proxy runs several workers) extends the single flight to every
+    # worker of this proxy; see tornsf.salesforce.shared_refresh for what it
+    # cannot cover.
 
-    def __init__(self, client: Any):
+    def __init__(self, client: Any, shared: Any = None):
         self.client = client
+        self.shared = shared
         self._running: dict[str, asyncio.Future] = {}
         self._finished: collections.OrderedDict[str, tuple[float, Any]] = collections.OrderedDict()
 
@@ -63,12 +64,17 @@ class RefreshRegistry:
 
         task = self._running.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._request_refresh(session))
+            task = asyncio.ensure_future(self._refresh_once(key, session))
             self._running[key] = task
             task.add_done_callback(lambda done: self._settle(key, done))
 
         # shield: one waiter giving up must not cancel the refresh the others wait for.
-        return await asyncio.shield(task), False
+        return await asyncio.shield(task)
+
+    async def _refresh_once(self, key: str, session: Any) -> tuple[Any, bool]:
+        if self.shared is None:
+            return await self._request_refresh(session), False
+        return await self.shared.refresh(key, session, self._request_refresh)
 
     def _recent_result(self, key: str, session: Any) -> Any:
         entry = self._finished.get(key)
@@ -90,7 +96,7 @@ class RefreshRegistry:
         if task.cancelled() or task.exception() is not None:
             return
 
-        self._finished[key] = (time.monotonic(), task.result())
+        self._finished[key] = (time.monotonic(), task.result()[0])
         self._finished.move_to_end(key)
         while len(self._finished) > MAX_REMEMBERED:
             self._finished.popitem(last=False)
