@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from dialects.base import (
-    Dialect, ListInfo, Reply, RequestContext, cursor_from_next_url, dump_json, list_link,
+    Dialect, ListInfo, Reply, RequestContext, cursor_from_next_url, dump_json, dump_json_items, list_link,
     record_path, strip_attributes, with_record_id,
 )
 
@@ -57,6 +57,11 @@ class BackboneDialect(Dialect):
 
     def list_record(self, ctx: RequestContext, record: dict[str, Any], index: int) -> bytes:
         return (b"," if index else b"") + dump_json(flatten(record))
+
+    def list_records(self, ctx: RequestContext, records: list[dict[str, Any]], first_index: int) -> bytes:
+        if type(self).list_record is not BackboneDialect.list_record:
+            return super().list_records(ctx, records, first_index)
+        return dump_json_items([flatten(record) for record in records], first_index)
 
     def list_end(self, ctx: RequestContext, info: ListInfo) -> bytes:
         return b"]"

@@ -138,6 +138,24 @@ def dump_json(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
+def dump_json_items(values: list[Any], first_index: int) -> bytes:
+    """Serialize ``values`` as items of a JSON array that already holds ``first_index`` items.
+
+    The bytes equal ``(b"," if index else b"") + dump_json(value)`` joined
+    for each value, with one encoder call for the whole list.
+    """
+    if not values:
+        return b""
+
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    try:
+        items = text.encode("utf-8")[1:-1]
+    except UnicodeEncodeError:
+        # dump_json escapes only the values that hold a lone surrogate.
+        items = b",".join(dump_json(value) for value in values)
+    return b"," + items if first_index else items
+
+
 class _NotJsonConstant(ValueError):
     def __init__(self, name: str):
         super().__init__(name)
@@ -445,6 +463,17 @@ class Dialect:
     def list_record(self, ctx: RequestContext, record: dict[str, Any], index: int) -> bytes:
         """Render one record of a list; ``index`` counts from 0 across pages."""
         return (b"," if index else b"") + dump_json(record)
+
+    def list_records(self, ctx: RequestContext, records: list[dict[str, Any]], first_index: int) -> bytes:
+        """Render consecutive records of a list, the first at ``first_index``.
+
+        The result equals ``list_record`` for each record, joined.  While a
+        dialect keeps this class's ``list_record``, which writes records as
+        Salesforce sent them, the whole page is serialized in one call.
+        """
+        if type(self).list_record is Dialect.list_record:
+            return dump_json_items(records, first_index)
+        return b"".join([self.list_record(ctx, record, first_index + offset) for offset, record in enumerate(records)])
 
     def list_end(self, ctx: RequestContext, info: ListInfo) -> bytes:
         tail: dict[str, Any] = {"returnedSize": info.returned, "done": info.done}

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from dialects.base import (
     Dialect, DialectError, ListInfo, Problem, Reply, RequestContext, cursor_from_next_url, dump_json,
-    is_field_error, list_link, strip_attributes, with_record_id,
+    dump_json_items, is_field_error, list_link, strip_attributes, with_record_id,
 )
 from dialects.names import camelize, fold, pluralize, singularize
 
@@ -126,6 +126,11 @@ class EmberDialect(Dialect):
 
     def list_record(self, ctx: RequestContext, record: dict[str, Any], index: int) -> bytes:
         return (b"," if index else b"") + dump_json(emberize(record))
+
+    def list_records(self, ctx: RequestContext, records: list[dict[str, Any]], first_index: int) -> bytes:
+        if type(self).list_record is not EmberDialect.list_record:
+            return super().list_records(ctx, records, first_index)
+        return dump_json_items([emberize(record) for record in records], first_index)
 
     def list_end(self, ctx: RequestContext, info: ListInfo) -> bytes:
         meta: dict[str, Any] = {"totalSize": info.total_size, "returnedSize": info.returned, "done": info.done}

@@ -17,7 +17,8 @@ from typing import Any, Mapping, Optional
 
 from dialects.base import (
     Dialect, DialectError, ListInfo, ListRequest, Problem, Reply, RequestContext, collection_path,
-    cursor_from_next_url, dump_json, list_link, parse_list_arguments, record_path, strip_attributes, with_record_id,
+    cursor_from_next_url, dump_json, dump_json_items, list_link, parse_list_arguments, record_path, strip_attributes,
+    with_record_id,
 )
 from dialects.ember import error_objects
 from dialects.names import fold, pluralize, singularize
@@ -203,12 +204,21 @@ class JsonApiDialect(Dialect):
         return Reply(200, b'{"data":[', {"Content-Type": self.content_type, "X-Total-Count": str(info.total_size)})
 
     def list_record(self, ctx: RequestContext, record: dict[str, Any], index: int) -> bytes:
+        return (b"," if index else b"") + dump_json(self._list_resource(ctx, record, index))
+
+    def list_records(self, ctx: RequestContext, records: list[dict[str, Any]], first_index: int) -> bytes:
+        if type(self).list_record is not JsonApiDialect.list_record:
+            return super().list_records(ctx, records, first_index)
+        resources = [self._list_resource(ctx, record, first_index + offset) for offset, record in enumerate(records)]
+        return dump_json_items(resources, first_index)
+
+    def _list_resource(self, ctx: RequestContext, record: dict[str, Any], index: int) -> dict[str, Any]:
         resource = self.resource(ctx, record)
         if not resource["id"]:
             # Aggregate rows (SELECT COUNT(Id) ...) have no Id, but JSON:API
             # requires a string id on every resource object in a response.
             resource["id"] = "row-%d" % index
-        return (b"," if index else b"") + dump_json(resource)
+        return resource
 
     def _next_link(self, ctx: RequestContext, info: ListInfo) -> Optional[str]:
         cursor = cursor_from_next_url(info.next_records_url)

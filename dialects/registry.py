@@ -90,6 +90,7 @@ def check_dialect(dialect: Dialect) -> None:
         ("record", dialect.record(ctx, record), Reply),
         ("list_start", dialect.list_start(ctx, info), Reply),
         ("list_record", dialect.list_record(ctx, record, 0), bytes),
+        ("list_records", dialect.list_records(ctx, [record, record], 1), bytes),
         ("list_end", dialect.list_end(ctx, info), bytes),
         ("error", dialect.error(ctx, Problem(404, [{"errorCode": "NOT_FOUND", "message": "Sample"}])), Reply),
     ]
