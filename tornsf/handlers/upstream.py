@@ -7,6 +7,7 @@ Salesforce reports it expired, and streams query results page by page.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import urllib.parse
@@ -240,9 +241,15 @@ class UpstreamMixin:
 class PageStreamer:
     """Write the records of a query, page by page, through the request's dialect.
 
-    At most one page is held in memory: each page is written and flushed
-    before the next one is requested.
+    At most two pages are held in memory: while one page is written and
+    flushed, the next one, when the response will need it, is already being
+    fetched.
     """
+
+    # Event loop turns to let a prefetch go out before a page is written: one
+    # to start the task, which queues the request in libcurl, then the turns
+    # in which the client hands it to libcurl and libcurl sends it.
+    PREFETCH_TURNS = 3
 
     def __init__(self, handler: Any, ctx: RequestContext, sobject: Optional[str], follow: bool, limit: int):
         self.handler = handler
@@ -251,6 +258,7 @@ class PageStreamer:
         self.follow = follow
         self.limit = limit
         self.returned = 0
+        self._prefetch: Optional[asyncio.Future] = None
 
     async def run(self, path: str, params: Params = None) -> None:
         """Fetch the first page from ``path``, then stream it and the pages after it.
@@ -264,25 +272,53 @@ class PageStreamer:
         try:
             await self._stream(page)
         except StreamClosedError:
-            logger.info("The client closed the connection after %d records; no more pages fetched", self.returned)
+            logger.info("The client closed the connection after %d records; stopped fetching pages", self.returned)
         except Exception as exc:
             if not self.handler._headers_written:
                 # Nothing has reached the client yet: send_error discards the
                 # buffered start of the list and sends an ordinary error.
                 raise
             self._abort(exc)
+        finally:
+            self._cancel_prefetch()
 
     async def _stream(self, page: Page) -> None:
         while True:
+            next_url = self._next_needed(page)
+            if next_url is not None:
+                await self._start_prefetch(next_url)
+
             cut = self._write_records(page)
             await self.handler.flush()
 
-            more = page.next_records_url is not None and not page.done
-            if cut or not more or not self.follow or self.returned >= self.limit:
+            if next_url is None:
                 break
-            page = await self._fetch_page(page.next_records_url)
+            page = await self._prefetch
+            self._prefetch = None
 
         self._finish(page, cut)
+
+    def _next_needed(self, page: Page) -> Optional[str]:
+        """Return the next page's URL when this response will write records from it, else None."""
+        more = page.next_records_url is not None and not page.done
+        if not (more and self.follow) or self.returned + len(page.records) >= self.limit:
+            return None
+        return page.next_records_url
+
+    async def _start_prefetch(self, next_url: str) -> None:
+        task = asyncio.ensure_future(self._fetch_page(next_url))
+        # Marks a failure as retrieved even when the task is cancelled after
+        # failing, so asyncio never warns about it; awaiting it still raises.
+        task.add_done_callback(_retrieve_outcome)
+        self._prefetch = task
+        for _ in range(self.PREFETCH_TURNS):
+            await asyncio.sleep(0)
+
+    def _cancel_prefetch(self) -> None:
+        task, self._prefetch = self._prefetch, None
+        if task is not None and not task.done():
+            logger.debug("Cancelled the prefetch of the next page after %d records", self.returned)
+            task.cancel()
 
     async def _fetch_page(self, path: str, params: Params = None) -> Page:
         response = await self.handler.call_salesforce("GET", path, params, relay=RELAYED_LIST_HEADERS)
@@ -305,13 +341,12 @@ class PageStreamer:
 
     def _write_records(self, page: Page) -> bool:
         """Write the page's records up to the limit; return True if the limit cut the page short."""
-        dialect = self.handler.dialect
-        for record in page.records:
-            if self.returned >= self.limit:
-                return True
-            self.handler.write(dialect.list_record(self.ctx, record, self.returned))
-            self.returned += 1
-        return False
+        room = self.limit - self.returned
+        records = page.records if len(page.records) <= room else page.records[:room]
+        if records:
+            self.handler.write(self.handler.dialect.list_records(self.ctx, records, self.returned))
+            self.returned += len(records)
+        return len(page.records) > room
 
     def _finish(self, page: Page, cut: bool) -> None:
         more = page.next_records_url is not None and not page.done
@@ -336,6 +371,12 @@ class PageStreamer:
             logger.error("Closing a streamed list after %d records because of an unexpected error",
                          self.returned, exc_info=exc)
         self.handler.abort_response()
+
+
+def _retrieve_outcome(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()
+
 
 def parse_page(value: Any) -> Page:
     """Check a query result page and return it as a Page; raise UpstreamError (502) if malformed."""
