@@ -18,8 +18,8 @@ from dialects.fields import FieldIndex
 MAX_OFFSET = 2000
 # LIMIT takes an Apex Integer.
 MAX_LIMIT = 2**31 - 1
-# The largest values of Salesforce's int and long fields, and the most integer
-# digits a number, currency or percent field holds (precision 18).
+# The largest values of Salesforce's int and long fields, and the maximum
+# number of integer digits in a number, currency or percent field (precision 18).
 MAX_INT = 2**31 - 1
 MAX_LONG = 2**63 - 1
 MAX_NUMBER_DIGITS = 18

@@ -109,10 +109,10 @@ def confine_apex_reply(reply: Reply) -> Reply:
 
     An Apex method can return any Content-Type, and an HTML or SVG page from
     the proxy's origin would pass its CSRF check and use the session cookie.
-    So every Apex reply gets a sandboxing Content-Security-Policy, a body
-    without a type is labelled ``application/octet-stream`` (Tornado would
-    send text/html), and a type other than JSON, plain text or XML is sent as
-    an attachment, which browsers download instead of rendering.
+    So every Apex reply gets a sandboxing Content-Security-Policy.  A body
+    without a type is labelled ``application/octet-stream``, because Tornado
+    would send text/html.  A type other than JSON, plain text or XML is sent
+    as an attachment, which browsers download instead of rendering.
     """
     headers = {name: value for name, value in reply.headers.items() if name.lower() != "content-type"}
     content_type = next((value for name, value in reply.headers.items() if name.lower() == "content-type"), "")
