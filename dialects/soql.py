@@ -91,9 +91,11 @@ def soql_literal(field: Mapping[str, Any], value: str) -> str:
         if not _INTEGER.match(value):
             raise _invalid_value(field, value, "whole number")
         maximum = MAX_INT if field_type == "int" else MAX_LONG
-        if abs(int(value)) > maximum:
+        # The length check first: int() rejects text of more than 4300 digits.
+        digits = value.lstrip("+-").lstrip("0")
+        if len(digits) > len(str(maximum)) or int(digits or "0") > maximum:
             raise _invalid_value(field, value[:40], "whole number from -%d to %d" % (maximum, maximum))
-        return value
+        return ("-" if value.startswith("-") and digits else "") + (digits or "0")
     if field_type in _NUMBER_TYPES:
         if not _DECIMAL.match(value):
             raise _invalid_value(field, value, "number")

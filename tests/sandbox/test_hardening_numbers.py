@@ -28,6 +28,9 @@ def error_code(response):
     "SELECT Id FROM Account WHERE NumberOfEmployees = 9223372036854775808",
     "SELECT Id FROM Account WHERE NumberOfEmployees = 99999999999999999999999",
     "SELECT Id FROM Account WHERE NumberOfEmployees IN (1, -99999999999999999999999)",
+    "SELECT Id FROM Account WHERE NumberOfEmployees = " + "9" * 5000,
+    "SELECT Id FROM Account WHERE AnnualRevenue = " + "9" * 5000 + ".5",
+    "SELECT Id FROM Account LIMIT " + "9" * 5000,
     "SELECT Id FROM Account WHERE CreatedDate = LAST_N_DAYS:99999999999999",
     "SELECT Id FROM Account WHERE CreatedDate = NEXT_N_DAYS:2147483648",
     "SELECT Id FROM Account WHERE " + "NOT " * 500 + "Name = 'x'",
@@ -45,6 +48,8 @@ def test_out_of_range_query_is_malformed(api, soql):
     "SELECT Id FROM Account WHERE CreatedDate = NEXT_N_DAYS:2147483647",
     "SELECT Id FROM Account WHERE NumberOfEmployees = 9223372036854775807",
     "SELECT Id FROM Account LIMIT 2147483647",
+    "SELECT Id FROM Account WHERE NumberOfEmployees = " + "0" * 5000 + "1",
+    "SELECT Id FROM Account LIMIT " + "0" * 5000 + "1",
 ])
 def test_largest_valid_numbers_accepted(api, soql):
     base, http = api

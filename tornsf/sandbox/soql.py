@@ -385,9 +385,13 @@ class Parser:
             return Literal("string", value, token, pattern)
         if token.kind == "number":
             self.advance()
-            number = float(token.text) if any(c in token.text for c in ".") else int(token.text)
-            if isinstance(number, int) and abs(number) > MAX_LONG:
+            # Leading zeros go first: int() rejects text of more than 4300 digits.
+            sign = "-" if token.text.startswith("-") else ""
+            whole, dot, fraction = token.text.lstrip("+-").partition(".")
+            whole = whole.lstrip("0") or "0"
+            if len(whole) > len(str(MAX_LONG)) or (not dot and int(whole) > MAX_LONG):
                 raise self.error(token, "The number %s is outside the valid range of a Long." % token.text[:40])
+            number = float(sign + whole + dot + fraction) if dot else int(sign + whole)
             return Literal("number", number, token)
         if token.kind in ("date", "datetime"):
             self.advance()
@@ -445,14 +449,17 @@ class Parser:
             raise self.error()
         self.advance()
         # OFFSET has its own, smaller maximum, checked with Salesforce's error when the query runs.
-        return self.integer(token) if word == "LIMIT" else int(token.text)
+        if word == "LIMIT":
+            return self.integer(token)
+        digits = token.text.lstrip("0") or "0"
+        return int(digits) if len(digits) < 20 else MAX_LONG
 
     def integer(self, token: Token) -> int:
         """Return a whole-number token's value, raising MALFORMED_QUERY beyond an Integer's range."""
-        value = int(token.text)
-        if value > MAX_INTEGER:
+        digits = token.text.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_INTEGER)) or int(digits) > MAX_INTEGER:
             raise self.error(token, "The number %s is outside the valid range of an Integer." % token.text[:40])
-        return value
+        return int(digits)
 
 
 def parse(text: str) -> Query:
