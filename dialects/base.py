@@ -267,7 +267,7 @@ def _integer_argument(arguments: Mapping[str, list[str]], name: str, code: str) 
         return int(values[-1])
     except ValueError:
         raise DialectError(
-            400, code, "The %s argument must be a whole number, not '%s'." % (name, values[-1]), parameter=name,
+            400, code, "The %s argument must be a whole number, not '%s'." % (name, values[-1][:40]), parameter=name,
         ) from None
 
 

@@ -26,6 +26,7 @@ def queries(sandbox):
     ({"AnnualRevenue": "1" + "0" * 400 + ".5"}, "AnnualRevenue"),
     ({"limit": "99999999999999999999"}, "limit"),
     ({"limit": "2147483648"}, "limit"),
+    ({"limit": "9" * 5000}, "limit"),
     ({"offset": "99999999999999999999"}, "offset"),
 ])
 def test_out_of_range_list_argument_is_400(proxy, sandbox, sealed, params, argument):
@@ -41,6 +42,7 @@ def test_out_of_range_list_argument_is_400(proxy, sandbox, sealed, params, argum
     assert body["error"] in ("invalid_filter", "invalid_limit", "invalid_offset")
     assert argument.lower() in body["message"].lower()
     assert "set_int_max_str_digits" not in body["message"]
+    assert len(body["message"]) < 300
     assert queries(sandbox) == []
 
 
