@@ -1,5 +1,6 @@
 """Streamed lists fetch the next page while writing the current one, and only pages the response needs."""
 
+import json
 import socket
 import time
 import urllib.parse
@@ -165,3 +166,110 @@ def test_failed_prefetch_breaks_the_response_quietly(large):
     assert "Closing a streamed list" in log
     assert "never retrieved" not in log
     assert "Traceback" not in log
+
+
+# -- the page after the next, requested before the next page is decoded ------------------
+
+def compact_page(total, records, next_urls=(), done=None):
+    """A page in Salesforce's compact form; several next URLs repeat the key (the decoded page keeps the last)."""
+    head = '{"totalSize":%d,"done":%s' % (total, "false" if next_urls else "true")
+    for url in next_urls:
+        head += ',"nextRecordsUrl":"%s"' % url
+    return (head + ',"records":' + json.dumps(records, separators=(",", ":")) + "}").encode()
+
+
+def rows(tag, count):
+    return [{"attributes": {"type": "Account"}, "Id": "001%s%09dAAA" % (tag, n), "Name": "%s %d" % (tag, n)}
+            for n in range(count)]
+
+
+class RecordingPages(dict):
+    """The hostile upstream's pages, remembering which keys were asked for."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.asked = []
+
+    def get(self, key, default=None):
+        self.asked.append(key)
+        return super().get(key, default)
+
+
+@pytest.fixture(scope="module")
+def chained():
+    from tests.security.hostile_upstream import HostileUpstream
+
+    server = HostileUpstream().start()
+    locator = API + "/query/"
+    server.pages = RecordingPages({
+        "CHAINED": compact_page(12, rows("AAA", 3), [locator + "01gCHAIN-3"]),
+        # Read ahead, the first key names the decoy; decoded, the page names the real successor.
+        "01gCHAIN-3": compact_page(12, rows("BBB", 3), [locator + "01gDECOY-6", locator + "01gCHAIN-6"]),
+        "01gDECOY-6": compact_page(12, rows("DDD", 3), [locator + "01gDECOY-9"]),
+        "01gCHAIN-6": compact_page(12, rows("CCC", 3), [locator + "01gCHAIN-9"]),
+        "01gCHAIN-9": compact_page(12, rows("EEE", 3)),
+    })
+    proxy = start_proxy(server.url)
+    sealed = password_login(proxy.url).json()["session"]
+    yield server, proxy, sealed
+    proxy.stop()
+    server.stop()
+
+
+def chained_list(chained, **params):
+    server, proxy, sealed = chained
+    server.pages.asked.clear()
+    response = requests.get(proxy.url + "/Account", params={"q": "SELECT Id FROM Account WHERE Name = 'CHAINED'",
+                                                            "autoFetch": "true", **params},
+                            headers={"Authorization": "Bearer " + sealed, "X-Model-Dialect": "salesforce"},
+                            timeout=30)
+    time.sleep(0.3)
+    return response, server.pages.asked
+
+
+def test_page_read_ahead_is_kept_only_when_the_decoded_page_agrees(chained):
+    response, asked = chained_list(chained)
+
+    names = [record["Name"].split()[0] for record in response.json()["records"]]
+    assert response.status_code == 200
+    assert names == ["AAA"] * 3 + ["BBB"] * 3 + ["CCC"] * 3 + ["EEE"] * 3
+    assert response.json()["done"] is True
+    # The read-ahead of the second page asked for the decoy, which was then dropped.
+    assert "01gDECOY-6" in asked
+    assert "01gDECOY-9" not in asked
+    assert asked.count("01gCHAIN-6") == 1
+
+
+def test_no_read_ahead_near_max_fetch(chained):
+    response, asked = chained_list(chained, maxFetch="9")
+
+    assert len(response.json()["records"]) == 9
+    assert "01gDECOY-6" not in asked
+    assert "01gCHAIN-9" not in asked
+
+
+@pytest.fixture(scope="module")
+def big_org():
+    """5,000 Accounts, so that pages of 2,000 leave room for reading ahead."""
+    sandbox = SandboxClient(SandboxServer(seed="large:5000").start())
+    proxy = start_proxy(sandbox.url)
+    sealed = password_login(proxy.url).json()["session"]
+    yield sandbox, proxy, sealed
+    proxy.stop()
+    sandbox.stop()
+
+
+@pytest.mark.parametrize("max_fetch, pages", [(2000, 1), (4000, 2), (4001, 3), (10000, 3)])
+def test_reading_ahead_fetches_only_needed_pages(big_org, max_fetch, pages):
+    sandbox, proxy, sealed = big_org
+    sandbox.reset_calls()
+
+    response = requests.get(proxy.url + "/Account", params={"q": "SELECT Id FROM Account", "autoFetch": "true",
+                                                            "maxFetch": str(max_fetch)},
+                            headers={"Authorization": "Bearer " + sealed, "X-Model-Dialect": "salesforce"},
+                            timeout=60)
+
+    body = response.json()
+    assert len(body["records"]) == min(max_fetch, 5000)
+    assert len({record["Id"] for record in body["records"]}) == len(body["records"])
+    assert settled_page_calls(sandbox, wait=0.5) == pages

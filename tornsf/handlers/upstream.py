@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import urllib.parse
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, TypeVar, Union
 
@@ -39,6 +40,16 @@ RELAYED_ERROR_HEADERS = ("Sforce-Limit-Info", "Warning")
 _NOT_FOR_REST = "not valid for use with the REST API"
 
 LOGIN_AGAIN = "Log in again at /login."
+
+# The start of a query page that links a next page, as Salesforce writes it:
+# the next URL can be read before the page is decoded.  Whatever it finds is
+# used only when the decoded page names the same URL.
+_NEXT_URL_AHEAD = re.compile(
+    rb'\{\s*(?:"totalSize"\s*:\s*[0-9]+\s*,\s*"done"\s*:\s*false|"done"\s*:\s*false\s*,\s*"totalSize"\s*:\s*[0-9]+)'
+    rb'\s*,\s*"nextRecordsUrl"\s*:\s*"([^"\\]{1,300})"'
+)
+# Salesforce's largest query page (``batchSize`` tops out at 2,000).
+MAX_PAGE_RECORDS = 2000
 
 Params = Union[None, str, Mapping[str, Any], Iterable[tuple[str, Any]]]
 T = TypeVar("T")
@@ -243,7 +254,9 @@ class PageStreamer:
 
     At most two pages are held in memory: while one page is written and
     flushed, the next one, when the response will need it, is already being
-    fetched.
+    fetched.  When the streamer has written everything and waits for the next
+    page, that page's successor is requested as soon as the page arrives,
+    before it is decoded (see ``_fetch_ahead``).
     """
 
     # Event loop turns to let a prefetch go out before a page is written: one
@@ -258,7 +271,10 @@ class PageStreamer:
         self.follow = follow
         self.limit = limit
         self.returned = 0
-        self._prefetch: Optional[asyncio.Future] = None
+        # The next page's URL and the task fetching it.
+        self._prefetch: Optional[tuple[str, asyncio.Future]] = None
+        # The prefetch task the streamer waits for, having written every page before it.
+        self._awaited: Optional[asyncio.Future] = None
 
     async def run(self, path: str, params: Params = None) -> None:
         """Fetch the first page from ``path``, then stream it and the pages after it.
@@ -286,15 +302,16 @@ class PageStreamer:
         while True:
             next_url = self._next_needed(page)
             if next_url is not None:
-                await self._start_prefetch(next_url)
+                await self._prefetch_page(next_url)
+            else:
+                self._cancel_prefetch()
 
             cut = self._write_records(page)
             await self.handler.flush()
 
             if next_url is None:
                 break
-            page = await self._prefetch
-            self._prefetch = None
+            page = await self._take_prefetch()
 
         self._finish(page, cut)
 
@@ -305,24 +322,65 @@ class PageStreamer:
             return None
         return page.next_records_url
 
-    async def _start_prefetch(self, next_url: str) -> None:
-        task = asyncio.ensure_future(self._fetch_page(next_url))
+    async def _prefetch_page(self, url: str) -> None:
+        """Have the fetch of ``url`` under way: the one ``_fetch_ahead`` started, else a new one."""
+        if self._prefetch is not None and self._prefetch[0] == url:
+            return
+        self._cancel_prefetch()
+        await self._start_fetch(url)
+
+    async def _start_fetch(self, url: str) -> None:
+        task = asyncio.ensure_future(self._fetch_page(url))
         # Marks a failure as retrieved even when the task is cancelled after
         # failing, so asyncio never warns about it; awaiting it still raises.
         task.add_done_callback(_retrieve_outcome)
-        self._prefetch = task
+        self._prefetch = (url, task)
         for _ in range(self.PREFETCH_TURNS):
             await asyncio.sleep(0)
 
+    async def _take_prefetch(self) -> Page:
+        assert self._prefetch is not None
+        _, task = self._prefetch
+        self._prefetch = None
+        self._awaited = task
+        try:
+            return await task
+        finally:
+            self._awaited = None
+
     def _cancel_prefetch(self) -> None:
-        task, self._prefetch = self._prefetch, None
-        if task is not None and not task.done():
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None and not prefetch[1].done():
             logger.debug("Cancelled the prefetch of the next page after %d records", self.returned)
-            task.cancel()
+            prefetch[1].cancel()
 
     async def _fetch_page(self, path: str, params: Params = None) -> Page:
         response = await self.handler.call_salesforce("GET", path, params, relay=RELAYED_LIST_HEADERS)
+        await self._fetch_ahead(response)
         return parse_page(self.handler.salesforce_json(response))
+
+    async def _fetch_ahead(self, response: HTTPResponse) -> None:
+        """Request the page after ``response`` before decoding it, when the list will surely need it.
+
+        Only for the page the streamer waits for, having written every page
+        before it: that page and its successor are then the two pages held.
+        The list needs the successor when the records still allowed exceed the
+        largest page Salesforce sends.  ``_stream`` keeps the fetch only when
+        the decoded page names the same URL, and cancels it otherwise.
+        """
+        if not self.follow or self._awaited is None or self._awaited is not asyncio.current_task():
+            return
+        if self.limit - self.returned <= MAX_PAGE_RECORDS:
+            return
+
+        match = _NEXT_URL_AHEAD.match(response.body or b"")
+        if match is None:
+            return
+        try:
+            url = paths.locator_path(match.group(1).decode("ascii"))
+        except (UnicodeDecodeError, paths.PathError):
+            return
+        await self._start_fetch(url)
 
     def _start(self, page: Page) -> None:
         # The dialect gets a next URL only when this response ends with this
