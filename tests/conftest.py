@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.proxy",
+    "tests.fixtures.bearer",
     "tests.fixtures.node",
 ]

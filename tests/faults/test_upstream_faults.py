@@ -16,16 +16,6 @@ API = "/services/data/v62.0"
 QUERY = "/Account?q=SELECT+Id,Name+FROM+Account"
 
 
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
-
-
-@pytest.fixture(scope="module")
-def account_id(proxy, sealed):
-    return first_account_id(proxy.url, sealed)
-
-
 def routes(account_id):
     record = "/Account/" + account_id
     return [

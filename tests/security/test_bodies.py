@@ -15,7 +15,6 @@ from tests.security.helpers import (
     assert_error,
     assert_no_leak,
     bearer_headers,
-    first_account_id,
     new_bearer,
     raw_request,
 )
@@ -23,16 +22,6 @@ from dialects.soql import quote_string
 
 LIMIT = 10000
 JSON_TYPE = {"Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
-
-
-@pytest.fixture(scope="module")
-def account_id(proxy, sealed):
-    return first_account_id(proxy.url, sealed)
 
 
 def writes(sandbox):

@@ -21,7 +21,6 @@ from tests.security.helpers import (
     bearer_headers,
     data_calls,
     first_account_id,
-    new_bearer,
     raw_request,
     test_sealer,
 )
@@ -123,11 +122,6 @@ REJECTED = [
     ("GET", "/Account?cursor=/services/data/v62.0/query/x%5Cy", "invalid_cursor"),
     ("GET", "/Account?cursor=..%2F..%2Fapexrest", "invalid_cursor"),
 ]
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
 
 
 @pytest.mark.parametrize("method, path, code", REJECTED)

@@ -13,7 +13,7 @@ import tornado.web
 
 from tests.fixtures.proxy import TEST_COOKIE_SECRET
 from tests.proxy.test_refresh import web_bearer
-from tests.security.helpers import assert_error, bearer_headers, first_account_id, new_bearer, test_sealer
+from tests.security.helpers import assert_error, bearer_headers, new_bearer, test_sealer
 from tornsf.config import key_version_for, load_settings
 from tornsf.session import SessionSealer, _fernet_for
 
@@ -79,16 +79,6 @@ DAMAGES = ["flip-first", "flip-key-version", "flip-middle", "flip-signature", "t
            "append", "doubled", "empty", "garbage", "version-1-format", "unknown-key-version", "other-secret",
            "other-secret-same-key-version", "other-cookie-name", "signed-not-encrypted", "expired-signature",
            "expired-encryption", "no-access-token", "not-json", "oversized"]
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
-
-
-@pytest.fixture(scope="module")
-def account_id(proxy, sealed):
-    return first_account_id(proxy.url, sealed)
 
 
 def cleared(response):

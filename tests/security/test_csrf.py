@@ -3,17 +3,7 @@
 import pytest
 import requests
 
-from tests.security.helpers import assert_error, bearer_headers, first_account_id, new_bearer
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
-
-
-@pytest.fixture(scope="module")
-def account_id(proxy, sealed):
-    return first_account_id(proxy.url, sealed)
+from tests.security.helpers import assert_error, bearer_headers
 
 
 def targets(account_id):

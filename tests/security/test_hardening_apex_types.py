@@ -3,8 +3,8 @@
 import pytest
 import requests
 
-from tests.fixtures.proxy import password_login, start_proxy
-from tests.security.helpers import bearer_headers
+from tests.fixtures.proxy import start_proxy
+from tests.security.helpers import bearer_headers, new_bearer
 from tests.security.hostile_upstream import HostileUpstream
 
 HTML = b"<html><body><script>document.title='ran on the proxy origin'</script></body></html>"
@@ -37,9 +37,7 @@ def hostile_proxy(upstream):
 
 @pytest.fixture(scope="module")
 def sealed(hostile_proxy):
-    response = password_login(hostile_proxy.url)
-    assert response.status_code == 200, response.text
-    return response.json()["session"]
+    return new_bearer(hostile_proxy.url)
 
 
 def fetch(proxy, sealed, path):

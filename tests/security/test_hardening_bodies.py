@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from tests.security.helpers import assert_error, assert_no_leak, bearer_headers, first_account_id, new_bearer
+from tests.security.helpers import assert_error, assert_no_leak, bearer_headers
 
 DEEP_ARRAY = b"[" * 100000
 DEEP_OBJECT = b'{"Name":' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}"
@@ -17,16 +17,6 @@ DIALECT_TYPES = {
     "salesforce": "application/json",
     "jsonapi": "application/vnd.api+json",
 }
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
-
-
-@pytest.fixture(scope="module")
-def account_id(proxy, sealed):
-    return first_account_id(proxy.url, sealed)
 
 
 class LogWatch:

@@ -3,19 +3,9 @@
 import pytest
 import requests
 
-from tests.security.helpers import API, bearer_headers, data_calls, first_account_id, new_bearer
+from tests.security.helpers import API, bearer_headers, data_calls
 
 CONDITIONAL = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
-
-
-@pytest.fixture(scope="module")
-def account_id(proxy, sealed):
-    return first_account_id(proxy.url, sealed)
 
 
 def etag_of(proxy, sealed, account_id):

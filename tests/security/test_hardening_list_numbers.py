@@ -3,12 +3,7 @@
 import pytest
 import requests
 
-from tests.security.helpers import API, bearer_headers, data_calls, new_bearer
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
+from tests.security.helpers import API, bearer_headers, data_calls
 
 
 def queries(sandbox):

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from tests.fixtures.proxy import password_login, start_proxy
+from tests.fixtures.proxy import start_proxy
 from tests.security.helpers import API, SALESFORCE_SHAPES, assert_error, bearer_headers, data_calls, new_bearer
 from tests.security.hostile_upstream import HostileUpstream
 
@@ -23,11 +23,6 @@ FOREIGN_CURSORS = [
     "/services/oauth2/userinfo",
     "../limits",
 ]
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
 
 
 @pytest.mark.parametrize("cursor", FOREIGN_CURSORS)
@@ -70,9 +65,7 @@ def hostile_proxy(upstream):
 
 @pytest.fixture(scope="module")
 def hostile_sealed(hostile_proxy):
-    response = password_login(hostile_proxy.url)
-    assert response.status_code == 200, response.text
-    return response.json()["session"]
+    return new_bearer(hostile_proxy.url)
 
 
 def list_accounts(proxy, sealed, dialect="salesforce", **params):

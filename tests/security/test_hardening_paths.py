@@ -2,12 +2,7 @@
 
 import pytest
 
-from tests.security.helpers import assert_error, bearer_headers, data_calls, new_bearer, raw_request
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
+from tests.security.helpers import assert_error, bearer_headers, data_calls, raw_request
 
 
 @pytest.mark.parametrize("path", [

@@ -9,22 +9,10 @@ from tests.security.helpers import (
     assert_error,
     bearer_headers,
     data_calls,
-    first_account_id,
-    new_bearer,
 )
 from tests.security.hostile_upstream import HostileUpstream
 
 EMBER = {"X-Model-Dialect": "ember", "Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def sealed(proxy):
-    return new_bearer(proxy.url)
-
-
-@pytest.fixture(scope="module")
-def account_id(proxy, sealed):
-    return first_account_id(proxy.url, sealed)
 
 
 def test_favicon_is_quiet_404(proxy, sandbox):
