@@ -184,19 +184,25 @@ def _load_origins(reader: _Reader) -> tuple[str, ...]:
 def _load_allowed_hosts(reader: _Reader) -> tuple[str, ...]:
     hosts = reader.items("SALESFORCE_ALLOWED_HOSTS")
     for entry in hosts:
-        try:
-            host, _ = parse_host_entry(entry)
-        except ValueError:
-            host = ""
-        if not host or "/" in entry:
-            raise StartupError(
-                "SALESFORCE_ALLOWED_HOSTS contains %r: list host names such as 127.0.0.1, localhost:8080 "
-                "or *.example.com, separated by commas." % entry
-            )
-        problem = wildcard_problem(entry)
-        if problem:
-            raise StartupError("SALESFORCE_ALLOWED_HOSTS contains %r: %s." % (entry, problem))
+        _check_host_entry(
+            "SALESFORCE_ALLOWED_HOSTS", entry,
+            "list host names such as 127.0.0.1, localhost:8080 or *.example.com, separated by commas.",
+        )
     return tuple(entry.lower() for entry in hosts)
+
+
+def _check_host_entry(name: str, entry: str, usage: str) -> None:
+    """Raise StartupError unless ``entry`` is a host, host:port or allowed wildcard, ending the message with ``usage``."""
+    try:
+        host, _ = parse_host_entry(entry)
+    except ValueError:
+        host = ""
+    if not host or "/" in entry:
+        raise StartupError("%s contains %r: %s" % (name, entry, usage))
+
+    problem = wildcard_problem(entry)
+    if problem:
+        raise StartupError("%s contains %r: %s." % (name, entry, problem))
 
 
 def _load_login_url(reader: _Reader, allowed_hosts: tuple[str, ...]) -> str:
@@ -257,18 +263,11 @@ def default_body_timeout(max_body_bytes: int) -> float:
 def _load_proxy_hosts(reader: _Reader, redirect_url: str) -> tuple[str, ...]:
     hosts = [entry.lower() for entry in reader.items("PROXY_HOSTS")]
     for entry in hosts:
-        try:
-            host, _ = parse_host_entry(entry)
-        except ValueError:
-            host = ""
-        if not host or "/" in entry:
-            raise StartupError(
-                "PROXY_HOSTS contains %r: list the host names clients use to reach this proxy, such as "
-                "proxy.example.com, proxy.example.com:8443 or *.example.com, separated by commas." % entry
-            )
-        problem = wildcard_problem(entry)
-        if problem:
-            raise StartupError("PROXY_HOSTS contains %r: %s." % (entry, problem))
+        _check_host_entry(
+            "PROXY_HOSTS", entry,
+            "list the host names clients use to reach this proxy, such as proxy.example.com, "
+            "proxy.example.com:8443 or *.example.com, separated by commas.",
+        )
 
     if redirect_url:
         # The callback URL registered on the connected app names this proxy.
