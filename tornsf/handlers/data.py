@@ -150,10 +150,18 @@ class DataHandler(DescribeMixin, UpstreamMixin, BaseHandler):
 
     async def read_record(self, sobject: str, *segments: str) -> dict[str, Any]:
         response = await self.call_salesforce("GET", self.sobject_path(sobject, *segments))
+        return self.record_json(response)
+
+    def record_json(self, response: Any) -> dict[str, Any]:
+        """Parse a Salesforce record response, raising UpstreamError unless it is a JSON object."""
         record = self.salesforce_json(response)
         if not isinstance(record, dict):
             raise UpstreamError(self._not_a_record())
         return record
+
+    def send_record(self, ctx: RequestContext, response: Any) -> None:
+        """Send a record read from Salesforce in the dialect's shape."""
+        self.send_reply(self.dialect.record(ctx, self.record_json(response), response.body))
 
     async def reread_after_write(self, wanted: bool, sobject: str, *segments: str) -> Optional[dict[str, Any]]:
         """Read back a record just written, for dialects that return it; None when not wanted or failed.
@@ -304,10 +312,7 @@ class RecordHandler(DataHandler):
         response = await self.read_record_or_not_modified(sobject, record_id, params=params)
         if response is None:
             return
-        record = self.salesforce_json(response)
-        if not isinstance(record, dict):
-            raise UpstreamError(self._not_a_record())
-        self.send_reply(self.dialect.record(ctx, record, response.body))
+        self.send_record(ctx, response)
 
     head = get
 
@@ -350,10 +355,7 @@ class ExternalIdHandler(DataHandler):
         response = await self.read_record_or_not_modified(sobject, field, encoded)
         if response is None:
             return
-        record = self.salesforce_json(response)
-        if not isinstance(record, dict):
-            raise UpstreamError(self._not_a_record())
-        self.send_reply(self.dialect.record(ctx, record, response.body))
+        self.send_record(ctx, response)
 
     head = get
 
