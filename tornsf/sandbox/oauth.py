@@ -98,13 +98,20 @@ class AuthorizeHandler(SandboxHandler):
             return "immediate_unsuccessful", "user is not logged in"
         return None
 
-    def get(self):
+    def checked_params(self) -> dict | None:
+        """Return the request's parameters, or None after sending the error for an invalid client or request."""
         params = self.params()
         if not self.check_client(params):
-            return
+            return None
         problem = self.request_error(params)
         if problem:
             self.redirect_error(params, *problem)
+            return None
+        return params
+
+    def get(self):
+        params = self.checked_params()
+        if params is None:
             return
         self.show_form(params)
 
@@ -114,12 +121,8 @@ class AuthorizeHandler(SandboxHandler):
         self.render("authorize.html", hidden=hidden, error=error, username=username or params["login_hint"])
 
     def post(self):
-        params = self.params()
-        if not self.check_client(params):
-            return
-        problem = self.request_error(params)
-        if problem:
-            self.redirect_error(params, *problem)
+        params = self.checked_params()
+        if params is None:
             return
         if self.get_argument("action", "login") == "deny":
             self.redirect_error(params, "access_denied", "end-user denied authorization")
