@@ -16,7 +16,6 @@ import http.server
 import os
 import pathlib
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,8 @@ import time
 
 import pytest
 import requests
+
+from tests.helpers import free_port
 
 PAGES_DIR = pathlib.Path(__file__).resolve().parent / "pages"
 NODE_DIR = pathlib.Path(__file__).resolve().parent.parent / "node"
@@ -44,12 +45,6 @@ PROXY_VARIABLES = {
     "MAX_BODY_BYTES", "DEFAULT_DIALECT", "DIALECTS", "SHUTDOWN_GRACE", "TORNSF_SANDBOX", "LOG_LEVEL",
     "PROXY_HOSTS",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

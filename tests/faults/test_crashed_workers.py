@@ -2,44 +2,14 @@
 
 import os
 import signal
-import socket
 import threading
 import time
 
 import pytest
 import requests
 
+from tests.helpers import alive, connection_refused, port_of, wait_for
 from tests.security.helpers import bearer_headers, first_account_id, new_bearer
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open("/proc/%d/stat" % pid) as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def wait_for(condition, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
-
-
-def refused(url):
-    host, port = url.rsplit("/", 1)[1].split(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=2).close()
-    except ConnectionRefusedError:
-        return True
-    return False
 
 
 def new_workers(proxy, known):
@@ -141,7 +111,7 @@ def test_crash_loop_backs_off_then_stops_everything(proxy_factory):
     assert "restarts after repeated crashes: waiting" in log
     assert "stopping every worker" in log
     assert wait_for(lambda: not any(alive(pid) for pid in seen), 10), [pid for pid in seen if alive(pid)]
-    assert refused(proxy.url)
+    assert connection_refused(port_of(proxy))
 
 
 @pytest.mark.slow
@@ -154,4 +124,4 @@ def test_killed_parent_leaves_no_orphan(proxy_factory):
     proxy.wait(10)
 
     assert wait_for(lambda: not any(alive(pid) for pid in workers), 15), [pid for pid in workers if alive(pid)]
-    assert wait_for(lambda: refused(proxy.url), 5)
+    assert wait_for(lambda: connection_refused(port_of(proxy)), 5)

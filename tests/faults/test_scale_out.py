@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from tests.fixtures.proxy import DEMO_PASSWORD, DEMO_USERNAME, start_proxy
+from tests.helpers import free_port
 from tests.proxy.test_refresh import web_login
 from tests.security.helpers import bearer_headers, first_account_id, new_bearer
 
@@ -62,12 +63,6 @@ http {{
     }}
 }}
 """
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Nginx:

@@ -1,6 +1,5 @@
 """The command line with --sandbox: banner, working curl example, and clean stop of both servers."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -10,15 +9,7 @@ import pytest
 import requests
 
 from tests.fixtures.proxy import ProxyProcess, password_login, proxy_environ
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open("/proc/%d/stat" % pid) as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+from tests.helpers import alive
 
 
 @pytest.mark.slow

@@ -8,31 +8,17 @@ import requests
 import tornado.web
 
 from tests.fixtures.proxy import TEST_COOKIE_SECRET, password_login
-from tornsf.config import key_version_for, load_settings
-from tornsf.session import SalesforceSession, SessionSealer
+from tests.helpers import sealer_for, whoami
+from tornsf.config import key_version_for
+from tornsf.session import SalesforceSession
 
 NEW_SECRET = "rotated-cookie-secret-fedcba9876543210fedcba9876543210"
-
-
-def sealer_for(secret, old=None, max_age=None):
-    environ = {"SALESFORCE_CLIENT_ID": "c", "SALESFORCE_CLIENT_SECRET": "s", "COOKIE_SECRET": secret}
-    if old:
-        environ["COOKIE_SECRET_OLD"] = old
-    if max_age:
-        environ["SESSION_MAX_AGE"] = str(max_age)
-    return SessionSealer(load_settings("dev", environ))
 
 
 def cookie_value(response):
     header = response.headers["Set-Cookie"]
     assert header.startswith("tornsf_session=")
     return header.split(";")[0].split("=", 1)[1].strip('"')
-
-
-def whoami(proxy, sealed=None, cookie=None):
-    headers = {"Authorization": "Bearer " + sealed} if sealed else {}
-    cookies = {"tornsf_session": cookie} if cookie else {}
-    return requests.get(proxy.url + "/login/whoami", headers=headers, cookies=cookies, timeout=30)
 
 
 def test_cookie_hides_tokens(proxy):

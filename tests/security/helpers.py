@@ -12,7 +12,7 @@ from typing import Any, Optional
 import requests
 
 from tests.fixtures.proxy import REPO_ROOT, TEST_COOKIE_SECRET, password_login
-from tornsf.config import load_settings
+from tests.helpers import sealer_for
 from tornsf.session import SessionSealer
 
 API = "/services/data/v62.0"
@@ -70,8 +70,7 @@ def new_bearer(proxy_url: str) -> str:
 
 def test_sealer() -> SessionSealer:
     """The sealer of the test proxies (same COOKIE_SECRET), for reading and forging sealed values."""
-    environ = {"SALESFORCE_CLIENT_ID": "c", "SALESFORCE_CLIENT_SECRET": "s", "COOKIE_SECRET": TEST_COOKIE_SECRET}
-    return SessionSealer(load_settings("dev", environ))
+    return sealer_for(TEST_COOKIE_SECRET)
 
 
 test_sealer.__test__ = False  # a helper, not a test

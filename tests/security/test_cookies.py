@@ -12,22 +12,14 @@ import requests
 import tornado.web
 
 from tests.fixtures.proxy import TEST_COOKIE_SECRET
+from tests.helpers import flip, sealer_for
 from tests.proxy.test_refresh import web_bearer
 from tests.security.helpers import assert_error, bearer_headers, new_bearer, test_sealer
-from tornsf.config import key_version_for, load_settings
-from tornsf.session import SessionSealer, _fernet_for
+from tornsf.config import key_version_for
+from tornsf.session import _fernet_for
 
 OTHER_SECRET = "another-secret-0123456789abcdef0123456789abcdef"
 NEW_SECRET = "rotated-secret-0123456789abcdef0123456789abcdef"
-
-
-def sealer_for(secret, old=None, max_age=None):
-    environ = {"SALESFORCE_CLIENT_ID": "c", "SALESFORCE_CLIENT_SECRET": "s", "COOKIE_SECRET": secret}
-    if old:
-        environ["COOKIE_SECRET_OLD"] = old
-    if max_age:
-        environ["SESSION_MAX_AGE"] = str(max_age)
-    return SessionSealer(load_settings("dev", environ))
 
 
 def seal_raw(plain, secret=TEST_COOKIE_SECRET, name="tornsf_session", signed_age=0.0, fernet_age=0.0,
@@ -38,10 +30,6 @@ def seal_raw(plain, secret=TEST_COOKIE_SECRET, name="tornsf_session", signed_age
     version = key_version_for(secret) if key_version is None else key_version
     return tornado.web.create_signed_value({version: secret}, name, raw, version=2, key_version=version,
                                            clock=lambda: time.time() - signed_age).decode()
-
-
-def flip(value, index):
-    return value[:index] + ("A" if value[index] != "A" else "B") + value[index + 1:]
 
 
 def damaged(sealed):

@@ -1,11 +1,10 @@
 """Host header checks against DNS rebinding, and the dev-only GET /login/password from foreign pages."""
 
-import urllib.parse
-
 import pytest
 import requests
 
 from tests.fixtures.proxy import DEMO_PASSWORD, DEMO_USERNAME, start_proxy
+from tests.helpers import port_of
 from tests.security.helpers import assert_error, raw_request
 from tornsf.config import load_settings
 from tornsf.errors import StartupError
@@ -38,10 +37,6 @@ def prod_named_proxy(sandbox_server):
     })
     yield process
     process.stop()
-
-
-def port_of(proxy):
-    return urllib.parse.urlsplit(proxy.url).port
 
 
 def get(proxy, path, host, **headers):

@@ -1,13 +1,7 @@
 """``/login/whoami`` renews sessions exactly as the data routes do."""
 
-import requests
-
+from tests.helpers import whoami
 from tests.proxy.test_refresh import get_accounts, refresh_grants, web_bearer
-from tests.security.helpers import bearer_headers
-
-
-def whoami(proxy, sealed):
-    return requests.get(proxy.url + "/login/whoami", headers=bearer_headers(sealed), timeout=30)
 
 
 def test_whoami_refreshes_expired_session(proxy_factory, sandbox):

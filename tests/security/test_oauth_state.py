@@ -11,6 +11,7 @@ import requests
 import tornado.web
 
 from tests.fixtures.proxy import TEST_COOKIE_SECRET
+from tests.helpers import flip
 from tests.proxy.test_auth import start_login, submit_sandbox_form
 from tests.security.helpers import assert_error
 from tornsf.config import key_version_for
@@ -46,10 +47,6 @@ class Login:
     def state_payload(self):
         return json.loads(tornado.web.decode_signed_value(
             {KEY_VERSION: TEST_COOKIE_SECRET}, "tornsf_state", self.state, max_age_days=1))
-
-
-def flip(value, index):
-    return value[:index] + ("A" if value[index] != "A" else "B") + value[index + 1:]
 
 
 def case_missing_state(login, proxy):

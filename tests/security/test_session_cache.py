@@ -5,23 +5,14 @@ import dataclasses
 import time
 
 import pytest
-import requests
 import tornado.web
 
 from tests.fixtures.proxy import TEST_COOKIE_SECRET, password_login
-from tornsf.config import key_version_for, load_settings
-from tornsf.session import OPENED_CACHE_SIZE, SalesforceSession, SessionError, SessionSealer
+from tests.helpers import flip, sealer_for, whoami
+from tornsf.config import key_version_for
+from tornsf.session import OPENED_CACHE_SIZE, SalesforceSession, SessionError
 
 OTHER_SECRET = "another-cookie-secret-0123456789abcdef0123456789abcd"
-
-
-def sealer_for(secret, old=None, max_age=None):
-    environ = {"SALESFORCE_CLIENT_ID": "c", "SALESFORCE_CLIENT_SECRET": "s", "COOKIE_SECRET": secret}
-    if old:
-        environ["COOKIE_SECRET_OLD"] = old
-    if max_age:
-        environ["SESSION_MAX_AGE"] = str(max_age)
-    return SessionSealer(load_settings("dev", environ))
 
 
 def make_session(**changes):
@@ -41,19 +32,11 @@ def make_session(**changes):
     return dataclasses.replace(session, **changes)
 
 
-def flip(value, index):
-    return value[:index] + ("A" if value[index] != "A" else "B") + value[index + 1:]
-
-
 def resigned(value, secret):
     """The same encrypted payload under a valid signature made with ``secret`` and the same key version."""
     raw = base64.b64decode(value.split("|")[4].split(":", 1)[1])
     version = tornado.web.get_signature_key_version(value)
     return tornado.web.create_signed_value({version: secret}, "tornsf_session", raw, key_version=version).decode()
-
-
-def whoami(proxy, sealed):
-    return requests.get(proxy.url + "/login/whoami", headers={"Authorization": "Bearer " + sealed}, timeout=30)
 
 
 def test_second_open_returns_the_remembered_session():
