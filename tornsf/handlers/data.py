@@ -22,7 +22,7 @@ from tornsf.salesforce.errors import bad_response_problem, response_problem
 
 logger = logging.getLogger(__name__)
 
-# The per-request default of maxFetch; MAX_FETCH caps what a request may ask for.
+# The per-request default of maxFetch. MAX_FETCH caps what a request may ask for.
 DEFAULT_MAX_FETCH = 10000
 
 # A bare query locator as cursor (``01gRM000000kLmn-2000``).
@@ -245,7 +245,7 @@ class SObjectHandler(DataHandler):
         else:
             await streamer.run(self.salesforce.data_path(resource), {"q": soql})
 
-    # HEAD runs the GET; Tornado sends the headers and drops the body.
+    # HEAD runs the GET, and Tornado sends the headers and drops the body.
     head = get
 
     def max_fetch(self) -> int:
@@ -365,7 +365,7 @@ class ExternalIdHandler(DataHandler):
         # creates or updates (createable or updateable fields) is known only
         # from its response.
         fields = self.record_fields(ctx)
-        # Salesforce takes the external id from the path; the body must not repeat it.
+        # Salesforce takes the external id from the path, so the body must not repeat it.
         for key in [key for key in fields if key.lower() in ("id", field.lower())]:
             del fields[key]
 

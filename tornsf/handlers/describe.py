@@ -25,10 +25,10 @@ logger = logging.getLogger(__name__)
 # Seconds a describe result is reused.  Schema changes (a new custom field)
 # reach the proxy at most this late.
 DESCRIBE_TTL = 300.0
-# Entries kept per worker; the least recently used go first.
+# Entries kept per worker. The least recently used go first.
 MAX_ENTRIES = 1000
 
-# The describe members the dialect code reads; the rest is dropped to save memory.
+# The describe members the dialect code reads. The rest is dropped to save memory.
 _FIELD_KEYS = ("name", "type", "createable", "updateable", "filterable", "sortable", "relationshipName",
                "referenceTo", "nillable")
 
