@@ -129,7 +129,7 @@ def _banner(settings, port: int, sandbox: Optional[SandboxProcess]) -> str:
     if sandbox is not None:
         lines += [
             "Sandbox org at %s; log in as %s with password %s" % (sandbox.url, SANDBOX_USERNAME, SANDBOX_PASSWORD),
-            "Open %s/login in a browser, or use curl:" % url,
+            "Open %s/login in a browser (then %s/demo for the tornsf.js demo page), or use curl:" % (url, url),
             "  curl -c cookies.txt -d username=%s -d password=%s %s/login/password"
             % (SANDBOX_USERNAME, SANDBOX_PASSWORD, url),
             "  curl -b cookies.txt '%s/Account?q=SELECT+Id,Name+FROM+Account+LIMIT+5'" % url,
