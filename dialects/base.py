@@ -139,7 +139,7 @@ def dump_json(value: Any) -> bytes:
 
 
 def dump_json_items(values: list[Any], first_index: int) -> bytes:
-    """Serialize ``values`` as items of a JSON array that already holds ``first_index`` items.
+    """Serialize ``values`` as items of a JSON array that already contains ``first_index`` items.
 
     The bytes equal ``(b"," if index else b"") + dump_json(value)`` joined
     for each value, with one encoder call for the whole list.

@@ -35,8 +35,8 @@ SALESFORCE_DOMAINS = (
     "site.com",
 )
 
-# ``salesforce_host_allowed`` remembers its answers for URLs up to this long;
-# longer ones are checked on every call, so remembered answers take little memory.
+# ``salesforce_host_allowed`` caches its results for URLs up to this long, and
+# checks longer ones on every call, so the cache takes little memory.
 MAX_REMEMBERED_URL_LENGTH = 256
 
 
@@ -238,8 +238,8 @@ def salesforce_host_allowed(url: Optional[str], extra_hosts: Iterable[str] = ())
     if not isinstance(url, str) or not url:
         return False
 
-    # Every data call checks its session's instance URL, an origin: the
-    # answers for short URLs are remembered, so that check costs a lookup.
+    # Every data call checks its session's instance URL, so the results for
+    # short URLs are cached and that check costs a dictionary lookup.
     hosts = tuple(extra_hosts)
     if len(url) <= MAX_REMEMBERED_URL_LENGTH:
         return _remembered_host_allowed(url, hosts)

@@ -44,7 +44,7 @@ COOKIE_NAME = "tornsf_session"
 # value this long is not one we issued.
 MAX_SEALED_LENGTH = 3800
 
-# Opened sessions each worker remembers; an entry is a few hundred bytes.
+# Maximum number of opened sessions a worker caches. An entry takes a few hundred bytes.
 OPENED_CACHE_SIZE = 10000
 
 # Short keys keep the cookie small; the mapping is fixed because sealed

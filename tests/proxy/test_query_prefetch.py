@@ -184,14 +184,14 @@ def rows(tag, count):
 
 
 class RecordingPages(dict):
-    """The hostile upstream's pages, remembering which keys were asked for."""
+    """The hostile upstream's pages, recording which keys were requested."""
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.asked = []
+        self.requested = []
 
     def get(self, key, default=None):
-        self.asked.append(key)
+        self.requested.append(key)
         return super().get(key, default)
 
 
@@ -218,34 +218,34 @@ def chained():
 
 def chained_list(chained, **params):
     server, proxy, sealed = chained
-    server.pages.asked.clear()
+    server.pages.requested.clear()
     response = requests.get(proxy.url + "/Account", params={"q": "SELECT Id FROM Account WHERE Name = 'CHAINED'",
                                                             "autoFetch": "true", **params},
                             headers={"Authorization": "Bearer " + sealed, "X-Model-Dialect": "salesforce"},
                             timeout=30)
     time.sleep(0.3)
-    return response, server.pages.asked
+    return response, server.pages.requested
 
 
 def test_page_read_ahead_is_kept_only_when_the_decoded_page_agrees(chained):
-    response, asked = chained_list(chained)
+    response, requested = chained_list(chained)
 
     names = [record["Name"].split()[0] for record in response.json()["records"]]
     assert response.status_code == 200
     assert names == ["AAA"] * 3 + ["BBB"] * 3 + ["CCC"] * 3 + ["EEE"] * 3
     assert response.json()["done"] is True
-    # The read-ahead of the second page asked for the decoy, which was then dropped.
-    assert "01gDECOY-6" in asked
-    assert "01gDECOY-9" not in asked
-    assert asked.count("01gCHAIN-6") == 1
+    # Reading the second page ahead requested the decoy, which was then dropped.
+    assert "01gDECOY-6" in requested
+    assert "01gDECOY-9" not in requested
+    assert requested.count("01gCHAIN-6") == 1
 
 
 def test_no_read_ahead_near_max_fetch(chained):
-    response, asked = chained_list(chained, maxFetch="9")
+    response, requested = chained_list(chained, maxFetch="9")
 
     assert len(response.json()["records"]) == 9
-    assert "01gDECOY-6" not in asked
-    assert "01gCHAIN-9" not in asked
+    assert "01gDECOY-6" not in requested
+    assert "01gCHAIN-9" not in requested
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The Salesforce host check gives the same answers when it remembers them."""
+"""The Salesforce host check returns the same results from its cache."""
 
 import pytest
 
@@ -28,13 +28,13 @@ CASES = [
 
 
 @pytest.mark.parametrize("url, hosts, expected", CASES)
-def test_answer_is_the_same_when_remembered(url, hosts, expected):
+def test_cached_result_is_the_same(url, hosts, expected):
     assert salesforce_host_allowed(url, hosts) is expected
     assert salesforce_host_allowed(url, hosts) is expected
     assert salesforce_host_allowed(url, list(hosts)) is expected
 
 
-def test_answer_depends_on_the_allowed_hosts():
+def test_result_depends_on_allowed_hosts():
     url = "http://127.0.0.1:5555"
 
     assert salesforce_host_allowed(url, LOOPBACK_HOSTS) is True
@@ -43,7 +43,7 @@ def test_answer_depends_on_the_allowed_hosts():
     assert salesforce_host_allowed(url, LOOPBACK_HOSTS) is True
 
 
-def test_long_urls_are_checked_too():
+def test_long_urls_checked_too():
     path = "/id/00D000000000001AAA/005000000000001AAA?" + "x" * MAX_REMEMBERED_URL_LENGTH
 
     assert salesforce_host_allowed("https://login.salesforce.com" + path) is True
@@ -52,5 +52,5 @@ def test_long_urls_are_checked_too():
 
 
 @pytest.mark.parametrize("value", [None, "", 42, ["https://acme.my.salesforce.com"], {"url": "x"}])
-def test_values_that_are_not_urls_are_refused(value):
+def test_non_url_values_rejected(value):
     assert salesforce_host_allowed(value, LOOPBACK_HOSTS) is False

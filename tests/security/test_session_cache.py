@@ -1,4 +1,4 @@
-"""Remembered sessions: a worker's cache of opened values keeps every check of the sealed value."""
+"""The worker's cache of opened sessions keeps every check of the sealed value."""
 
 import base64
 import dataclasses
@@ -39,7 +39,7 @@ def resigned(value, secret):
     return tornado.web.create_signed_value({version: secret}, "tornsf_session", raw, key_version=version).decode()
 
 
-def test_second_open_returns_the_remembered_session():
+def test_second_open_returns_cached_session():
     sealer = sealer_for(TEST_COOKIE_SECRET)
     sealed = sealer.seal(make_session())
 
@@ -50,7 +50,7 @@ def test_second_open_returns_the_remembered_session():
     assert first == make_session(created=first.created)
 
 
-def test_remembered_session_cannot_be_changed():
+def test_cached_session_is_immutable():
     sealer = sealer_for(TEST_COOKIE_SECRET)
     session, _ = sealer.open(sealer.seal(make_session()))
 
@@ -60,7 +60,7 @@ def test_remembered_session_cannot_be_changed():
 
 
 @pytest.mark.slow
-def test_remembered_session_expires_with_its_max_age():
+def test_cached_session_expires_on_time():
     sealer = sealer_for(TEST_COOKIE_SECRET, max_age=2)
     sealed = sealer.seal(make_session())
     assert sealer.open(sealed)[0].user_id == "005000000000001AAA"
@@ -74,7 +74,7 @@ def test_remembered_session_expires_with_its_max_age():
 
 
 @pytest.mark.parametrize("where", ["signature", "payload", "timestamp"])
-def test_tampered_value_rejected_after_the_genuine_one_was_remembered(where):
+def test_tampered_value_rejected_after_caching(where):
     sealer = sealer_for(TEST_COOKIE_SECRET)
     sealed = sealer.seal(make_session())
     sealer.open(sealed)
@@ -92,7 +92,7 @@ def test_tampered_value_rejected_after_the_genuine_one_was_remembered(where):
     assert sealer.open(sealed)[0].org_id == "00D000000000001AAA"
 
 
-def test_resigned_value_rejected_after_the_genuine_one_was_remembered():
+def test_resigned_value_rejected_after_caching():
     sealer = sealer_for(TEST_COOKIE_SECRET)
     sealed = sealer.seal(make_session())
     sealer.open(sealed)
@@ -101,19 +101,20 @@ def test_resigned_value_rejected_after_the_genuine_one_was_remembered():
         sealer.open(resigned(sealed, OTHER_SECRET))
 
 
-def test_value_of_the_old_secret_stays_due_for_resealing():
+def test_old_secret_value_still_resealed():
     old_sealed = sealer_for(TEST_COOKIE_SECRET).seal(make_session())
     rotated = sealer_for(OTHER_SECRET, old=TEST_COOKIE_SECRET)
 
     first = rotated.open(old_sealed)
     second = rotated.open(old_sealed)
 
-    assert first[1] is True and second[1] is True
+    assert first[1] is True
+    assert second[1] is True
     assert second[0] is first[0]
     assert tornado.web.get_signature_key_version(rotated.seal(first[0])) == key_version_for(OTHER_SECRET)
 
 
-def test_value_of_a_retired_secret_is_refused():
+def test_retired_secret_value_rejected():
     old_sealed = sealer_for(TEST_COOKIE_SECRET).seal(make_session())
     rotated = sealer_for(OTHER_SECRET, old=TEST_COOKIE_SECRET)
     rotated.open(old_sealed)
@@ -140,7 +141,7 @@ def test_cache_stays_bounded():
     assert reopened.username == "first@example.com"
 
 
-def test_proxy_rejects_tampered_bearer_after_serving_the_genuine_one(proxy, sandbox):
+def test_proxy_rejects_tampered_bearer_after_caching(proxy, sandbox):
     sealed = password_login(proxy.url).json()["session"]
     assert whoami(proxy, sealed).status_code == 200
     assert whoami(proxy, sealed).status_code == 200
@@ -153,7 +154,7 @@ def test_proxy_rejects_tampered_bearer_after_serving_the_genuine_one(proxy, sand
 
 
 @pytest.mark.slow
-def test_proxy_rejects_remembered_bearer_once_expired(proxy_factory):
+def test_proxy_rejects_cached_bearer_once_expired(proxy_factory):
     short = proxy_factory(environ={"SESSION_MAX_AGE": "3"})
     sealed = password_login(short.url).json()["session"]
     assert whoami(short, sealed).status_code == 200
