@@ -39,6 +39,8 @@ from tornsf.config import Settings
 
 logger = logging.getLogger(__name__)
 
+LISTEN_BACKLOG = 1024
+
 DEFAULT_MAX_RESTARTS = 100
 CRASH_WINDOW = 60.0
 MAX_BACKOFF = 10.0
@@ -181,7 +183,10 @@ def serve(
     stop.  ``keep_pids`` are children of the parent that are not workers (the
     sandbox org), which shutdown leaves to the caller.
     """
-    sockets = tornado.netutil.bind_sockets(settings.port, settings.host or None)
+    # Tornado's default backlog of 128 overflowed when hundreds of clients
+    # connected at once, and the kernel then made them retry after 1 s; the
+    # kernel still caps the value at net.core.somaxconn.
+    sockets = tornado.netutil.bind_sockets(settings.port, settings.host or None, backlog=LISTEN_BACKLOG)
     port = sockets[0].getsockname()[1]
     if on_listening is not None:
         on_listening(port)
