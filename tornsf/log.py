@@ -42,7 +42,7 @@ _REDACTIONS = [
     # Authorization header values and bearer tokens anywhere.
     (re.compile(r"(?i)(authorization\s*[:=]\s*)([^\r\n,;]+)"), r"\1[redacted]"),
     # The lookahead spares prose such as "bearer session": tokens are never one lower-case word.
-    (re.compile(r"(?i)(bearer\s+)(?![a-z]+\b)[^\s,;\"']+"), r"\1[redacted]"),
+    (re.compile(r"(?i)(bearer(?:\s+|%20|\+))(?![a-z]+\b)[^\s,;\"'&]+"), r"\1[redacted]"),
     # Cookie headers and our session cookie.
     (re.compile(r"(?i)((?:set-)?cookie\s*[:=]\s*)([^\r\n]+)"), r"\1[redacted]"),
     (re.compile(r"(tornsf_[a-z_]+=)[^\s;,&\"']+"), r"\1[redacted]"),
@@ -71,7 +71,7 @@ _REDACTIONS = [
         r"\1[redacted]",
     ),
     # Salesforce access tokens: the 15-character org id, "!", then the token.
-    (re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]+"), "[redacted token]"),
+    (re.compile(r"(?i)\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._\-%]+"), "[redacted token]"),
 ]
 
 
