@@ -75,3 +75,28 @@ def whoami(proxy, sealed=None, cookie=None):
     headers = {"Authorization": "Bearer " + sealed} if sealed else {}
     cookies = {"tornsf_session": cookie} if cookie else {}
     return requests.get(proxy.url + "/login/whoami", headers=headers, cookies=cookies, timeout=30)
+
+
+def start_private_org(accounts, environ=None):
+    """Start a sandbox org seeded with ``accounts`` Accounts and a proxy in front of it.
+
+    Returns ``(sandbox, proxy)``; the caller stops both.
+    """
+    from tests.fixtures.proxy import start_proxy
+    from tests.fixtures.sandbox import SandboxClient
+    from tornsf.sandbox import SandboxServer
+
+    sandbox = SandboxClient(SandboxServer(seed="large:%d" % accounts).start())
+    proxy = start_proxy(sandbox.url, environ=environ)
+    return sandbox, proxy
+
+
+def reset_and_log_in(sandbox, proxy):
+    """Reset the org's knobs and call log and return a fresh password-flow sealed session."""
+    from tests.fixtures.proxy import password_login
+
+    sandbox.reset_knobs()
+    response = password_login(proxy.url)
+    assert response.status_code == 200, response.text
+    sandbox.reset_calls()
+    return response.json()["session"]

@@ -7,9 +7,7 @@ import uuid
 import pytest
 import requests
 
-from tests.fixtures.proxy import password_login, start_proxy
-from tests.fixtures.sandbox import SandboxClient
-from tornsf.sandbox import SandboxServer
+from tests.helpers import reset_and_log_in, start_private_org
 
 API = "/services/data/v62.0"
 SALESFORCE_SHAPES = {"X-Model-Dialect": "salesforce"}
@@ -26,8 +24,7 @@ def auth(sealed, **headers):
 @pytest.fixture(scope="module")
 def large_org():
     """A private sandbox org with 1,000 Accounts and a proxy in front of it with MAX_FETCH=800."""
-    sandbox = SandboxClient(SandboxServer(seed="large:%d" % LARGE_ACCOUNTS).start())
-    proxy = start_proxy(sandbox.url, environ={"MAX_FETCH": str(CEILING)})
+    sandbox, proxy = start_private_org(LARGE_ACCOUNTS, environ={"MAX_FETCH": str(CEILING)})
     yield sandbox, proxy
     proxy.stop()
     sandbox.stop()
@@ -37,11 +34,7 @@ def large_org():
 def large(large_org):
     """The large org with knobs and call log reset, its proxy, and a password-flow session."""
     sandbox, proxy = large_org
-    sandbox.reset_knobs()
-    response = password_login(proxy.url)
-    assert response.status_code == 200, response.text
-    sandbox.reset_calls()
-    yield sandbox, proxy, response.json()["session"]
+    yield sandbox, proxy, reset_and_log_in(sandbox, proxy)
     sandbox.reset_knobs()
 
 

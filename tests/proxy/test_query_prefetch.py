@@ -10,6 +10,7 @@ import requests
 
 from tests.fixtures.proxy import password_login, start_proxy
 from tests.fixtures.sandbox import SandboxClient
+from tests.helpers import reset_and_log_in, start_private_org
 from tornsf.sandbox import SandboxServer
 
 API = "/services/data/v62.0"
@@ -20,8 +21,7 @@ ACCOUNTS = 1000
 @pytest.fixture(scope="module")
 def org():
     """A private sandbox org with 1,000 Accounts and a proxy in front of it."""
-    sandbox = SandboxClient(SandboxServer(seed="large:%d" % ACCOUNTS).start())
-    proxy = start_proxy(sandbox.url)
+    sandbox, proxy = start_private_org(ACCOUNTS)
     yield sandbox, proxy
     proxy.stop()
     sandbox.stop()
@@ -30,11 +30,7 @@ def org():
 @pytest.fixture
 def large(org):
     sandbox, proxy = org
-    sandbox.reset_knobs()
-    response = password_login(proxy.url)
-    assert response.status_code == 200, response.text
-    sandbox.reset_calls()
-    yield sandbox, proxy, response.json()["session"]
+    yield sandbox, proxy, reset_and_log_in(sandbox, proxy)
     sandbox.reset_knobs()
 
 
