@@ -70,7 +70,7 @@ class ListRequest:
 
 @dataclasses.dataclass
 class ListInfo:
-    """What is known about a list response when it starts and when it ends."""
+    """The totals of a list response, known in part at its start and in full at its end."""
 
     sobject: Optional[str]
     # Salesforce's ``totalSize``: how many records match the query.
@@ -183,10 +183,10 @@ def _constant_position(text: str, name: str) -> int:
 
 
 def load_json(body: bytes) -> Any:
-    """Decode a JSON request body strictly: ``NaN`` and ``Infinity`` are refused as RFC 8259 says.
+    """Decode a JSON request body strictly, rejecting ``NaN`` and ``Infinity`` (not JSON in RFC 8259).
 
     Raises ValueError whose message gives the line, column and character of
-    the error, or says that the body nests too deeply or has a lone surrogate.
+    the error, or states that the body nests too deeply or has a lone surrogate.
     """
     try:
         value = json.loads(body, parse_constant=_refuse_constant)

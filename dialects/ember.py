@@ -6,7 +6,7 @@ model (``{"account": {...}}``), and reads responses the same way, with list
 totals under ``meta``.  Attribute keys are lower camelCase (``billingCity``,
 ``invoiceTotalC``) and the id is ``id``.  The describe-based cleaner maps
 incoming keys back to API names, ignoring case and separators.
-Field validation errors answer 422 with JSON:API-style error objects, the only
+Field validation errors get 422 with JSON:API-style error objects, the only
 form that fills ``record.errors``.
 """
 

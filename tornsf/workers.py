@@ -184,8 +184,8 @@ def serve(
     sandbox org), which shutdown leaves to the caller.
     """
     # Tornado's default backlog of 128 overflowed when hundreds of clients
-    # connected at once, and the kernel then made them retry after 1 s; the
-    # kernel still caps the value at net.core.somaxconn.
+    # connected at once, so the kernel made them retry after 1 s.  The kernel
+    # still caps the value at net.core.somaxconn.
     sockets = tornado.netutil.bind_sockets(settings.port, settings.host or None, backlog=LISTEN_BACKLOG)
     port = sockets[0].getsockname()[1]
     if on_listening is not None:

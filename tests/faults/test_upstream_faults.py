@@ -37,13 +37,15 @@ def salesforce_error(response, status, code):
         return assert_error(response, status, code)
     assert response.status_code == status, response.text
     errors = response.json()
-    assert errors[0]["errorCode"] == code and errors[0]["message"], errors
+    assert errors[0]["errorCode"] == code, errors
+    assert errors[0]["message"], errors
     return errors[0]
 
 
 def still_serving(proxy, sealed, pid):
     health = requests.get(proxy.url + "/healthz", timeout=10)
-    assert health.status_code == 200 and health.json()["pid"] == pid
+    assert health.status_code == 200
+    assert health.json()["pid"] == pid
     assert requests.get(proxy.url + QUERY, headers=bearer_headers(sealed), timeout=30).status_code == 200
 
 
@@ -157,7 +159,8 @@ def test_refused_refresh_asks_to_log_in_again(proxy, sandbox, account_id):
     response = requests.get(proxy.url + "/Account/" + account_id, headers=bearer_headers(value), timeout=30)
 
     error = assert_error(response, 401, "session_expired")
-    assert "/login" in error["message"] and "invalid_grant" in error["message"]
+    assert "/login" in error["message"]
+    assert "invalid_grant" in error["message"]
     assert sandbox.count("POST", "/services/oauth2/token") == 1
     assert sandbox.count("GET", API) == 1
     assert "X-Tornsf-Session" not in response.headers

@@ -140,7 +140,13 @@ def test_repeated_crashes_stop_everything(proxy_factory):
     proxy = proxy_factory(processes=2, args=["--max-restarts", "1"])
     first = proxy.worker_pids()
     os.kill(first[0], signal.SIGKILL)
-    assert wait_for(lambda: len(proxy.worker_pids()) == 2 and first[0] not in proxy.worker_pids(), 15)
+
+    def replacement_running():
+        # One /proc snapshot per check, because the parent may reap and fork between two reads.
+        pids = proxy.worker_pids()
+        return len(pids) == 2 and first[0] not in pids
+
+    assert wait_for(replacement_running, 15)
     second = proxy.worker_pids()
 
     os.kill(second[0], signal.SIGKILL)

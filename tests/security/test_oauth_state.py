@@ -199,7 +199,8 @@ def test_verifier_never_leaves_the_browser_cookie(proxy, sandbox):
     login = Login(proxy)
     challenge = login.params["code_challenge"]
 
-    assert login.nonce["v"] not in login.state and login.nonce["v"] not in json.dumps(login.params)
+    assert login.nonce["v"] not in login.state
+    assert login.nonce["v"] not in json.dumps(login.params)
     assert challenge == base64.urlsafe_b64encode(hashlib.sha256(login.nonce["v"].encode()).digest()).rstrip(
         b"=").decode()
     assert login.params["code_challenge_method"] == "S256"

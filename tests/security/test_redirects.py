@@ -49,7 +49,8 @@ def test_hostile_target_rejected_before_password_login(proxy, sandbox, target):
                            timeout=30)
 
     assert_error(response, 400, "redirect_rejected")
-    assert dev_get.status_code == 400 and "Location" not in dev_get.headers
+    assert dev_get.status_code == 400
+    assert "Location" not in dev_get.headers
     assert sandbox.count("POST", "/services/oauth2/token") == 0
 
 

@@ -558,7 +558,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class NotFoundHandler(BaseHandler):
-    """Answer paths that match no route with the proxy's JSON 404."""
+    """Return the proxy's JSON 404 for paths that match no route."""
 
     def prepare(self) -> None:
         super().prepare()

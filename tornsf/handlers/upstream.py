@@ -144,7 +144,7 @@ class UpstreamMixin:
         return response
 
     async def with_renewal(self, attempt: Callable[[Any], Awaitable[T]], expired: Callable[[T], bool]) -> tuple[T, bool]:
-        """Run ``attempt(session)``, renewing the session when ``expired`` says its result needs it.
+        """Run ``attempt(session)``, renewing the session when ``expired(result)`` returns True.
 
         The session is refreshed once (shared with concurrent requests of the
         same session in this worker) and the attempt retried once.  Only when
